@@ -1,0 +1,1 @@
+"""nn-playground's engine: pure JAX, knows nothing of the page."""

@@ -1,0 +1,1 @@
+"""nn-playground's Streamlit app."""

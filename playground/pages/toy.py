@@ -1,0 +1,154 @@
+"""Toy lab: TensorFlow Playground's experience, live, on the JAX engine."""
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from engine.toydata import FEATURES
+from engine.train import NOT_FINITE
+from playground import charts
+from playground.settings import SettingsError, ToySettings
+from playground.toy_ui import advanced_ui, data_ui, network_ui, seed_widgets, toolbar_ui, wanted_settings
+from playground.toyrun import ToyRun
+
+FRAME_SECONDS = 0.05  # while playing: one training chunk and one redraw per tick
+SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+
+
+def _run() -> ToyRun:
+    if "toy_run" not in st.session_state:
+        settings, notices = ToySettings.from_query(st.query_params.to_dict())
+        if notices:
+            st.session_state.toy_notice = "Ignored in the link: " + "; ".join(notices) + "."
+        seed_widgets(settings)
+        st.session_state.toy_run = ToyRun(settings)
+        st.session_state.playing = False
+    return st.session_state.toy_run
+
+
+def _toggle_play():
+    st.session_state.playing = not st.session_state.playing
+
+
+def _step():
+    st.session_state.playing = False
+    st.session_state.toy_run.train(1)
+
+
+def _reset():
+    st.session_state.playing = False
+    st.session_state.toy_run.reset()
+
+
+def _recover(lr: float):
+    st.session_state.lr = lr  # the learning-rate widget's key
+    run = st.session_state.toy_run
+    run.apply(run.settings.changed(learning_rate=lr))
+    _reset()
+
+
+def toolbar() -> None:
+    play, step, reset, speed, rest = st.columns([1.1, 1, 1, 2, 7], vertical_alignment="bottom")
+    playing = st.session_state.playing
+    play.button("⏸ Pause" if playing else "▶ Play", on_click=_toggle_play, type="primary",
+                use_container_width=True, key="play")
+    step.button("Step", on_click=_step, use_container_width=True, key="step", help="Train exactly one epoch",
+                icon=":material/skip_next:")
+    reset.button("Reset", on_click=_reset, use_container_width=True, key="reset", help="New weights, same data",
+                 icon=":material/replay:")
+    speed.select_slider("Speed (epochs per frame)", options=SPEEDS, key="speed")
+    with rest:
+        toolbar_ui()
+
+
+def divergence_banner(run: ToyRun) -> None:
+    lr = run.settings.learning_rate
+    lower = max(1e-5, round(lr / 10, 6))
+    what = ("the loss became NaN or infinite" if run.divergence == NOT_FINITE
+            else "the loss blew up far above where it started")
+    st.error(f"**Training diverged after epoch {run.epoch}:** {what}. A learning rate of {lr:g} is "
+             f"too high for this network: try {lower:g}.", icon="⚠️")
+    st.button(f"Reset with learning rate {lower:g}", on_click=_recover, args=(lower,), key="recover")
+
+
+def _rate(epoch: int) -> float:
+    """Epochs per second, smoothed over recent frames."""
+    now = time.perf_counter()
+    last = st.session_state.get("toy_clock")
+    rate = st.session_state.get("toy_rate", 0.0)
+    if last and epoch > last[1] and now > last[0]:
+        rate = 0.7 * rate + 0.3 * (epoch - last[1]) / (now - last[0])
+    st.session_state.toy_clock, st.session_state.toy_rate = (now, epoch), rate
+    return rate
+
+
+def output_view(run: ToyRun, maps) -> None:
+    s, h = run.settings, run.history
+    regression = s.problem == "regression"
+    rate = _rate(run.epoch)
+    st.markdown(charts.stats_html(run.epoch, h.last("train_loss"), h.last("test_loss"),
+                                  None if regression else h.last("test_acc")), unsafe_allow_html=True)
+    st.plotly_chart(charts.decision_map(maps[-1], *run.toy, show_test=s.show_test, discretise=s.discretise,
+                                        regression=regression),
+                    use_container_width=True, key="map", config={"displayModeBar": False})
+    acc = {} if regression else dict(train_acc=h.series("train_acc"), test_acc=h.series("test_acc"))
+    st.plotly_chart(charts.loss_chart(h.series("train_loss"), h.series("test_loss"), **acc),
+                    use_container_width=True, key="loss", config={"displayModeBar": False})
+    st.caption(f"{rate:,.0f} epochs per second" if st.session_state.playing else "Paused")
+
+
+def live(run: ToyRun) -> None:
+    """Everything that changes while training: the data and network controls too, so that
+    touching them reruns only this fragment."""
+    data_col, net_col, out_col = st.columns([1.05, 3, 1.9], gap="medium")
+    with data_col:
+        st.markdown("**Data**")
+        data_ui()
+    with net_col:
+        hidden = network_ui()
+    try:
+        message = run.apply(ToySettings(**wanted_settings(hidden)))
+        if message:
+            st.toast(message, icon="↺")
+    except SettingsError as e:
+        with net_col:
+            st.error(f"Not applied: {e}. The last good settings stay in force.", icon="🚫")
+    if st.session_state.playing and not run.divergence:
+        run.train(st.session_state.speed)
+        if run.divergence:
+            st.session_state.playing = False
+            st.rerun(scope="app")
+    maps = run.maps()
+    s = run.settings
+    with net_col:
+        st.markdown(charts.network_svg([FEATURES[f].label for f in s.features], run.input_maps(), maps[:-1],
+                                       maps[-1], run.weights(),
+                                       discretise=s.discretise and s.problem != "regression"),
+                    unsafe_allow_html=True)
+        st.caption("Each square is one neuron's output over the plane: blue positive, orange negative. "
+                   "Lines are weights (width: size, colour: sign). Hover a neuron to enlarge it, a line to "
+                   "read its weight; the small square on a neuron is its bias.")
+    with out_col:
+        output_view(run, maps)
+
+
+def main() -> None:
+    run = _run()
+    notice = st.session_state.pop("toy_notice", None)
+    if notice:
+        st.warning(notice, icon="🔗")
+    st.markdown("#### Toy lab · watch a neural network learn to separate the points"
+                "  <span style='font-size:.8rem;color:#777'>(optimiser, loss, schedule and seeds: "
+                "sidebar ›)</span>", unsafe_allow_html=True)
+    with st.sidebar:
+        st.subheader("More settings")
+        advanced_ui()
+    toolbar()
+    if run.divergence:
+        divergence_banner(run)
+    every = FRAME_SECONDS if st.session_state.playing else None
+    st.fragment(live, run_every=every)(run)
+
+
+main()

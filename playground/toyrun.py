@@ -1,0 +1,138 @@
+"""One toy-lab run: data, network, optimiser state and history. No Streamlit here.
+
+The page keeps one ``ToyRun`` per browser session and calls ``apply`` with the settings the
+widgets give; ``apply`` decides what a change means (new data, new network, new optimiser
+state, or only new hyperparameters) and says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from engine.inspect import neuron_maps
+from engine.model import MLPSpec
+from engine.toydata import ToyData, features, grid_points, make_toy_data
+from engine.train import Data, HParams, TrainConfig, TrainState, evaluate_jit, init_state, make_hparams, \
+    new_optimiser, train_chunk
+from playground.settings import DATA_FIELDS, NETWORK_FIELDS, ToySettings
+
+GRID = 100  # the decision map's resolution
+METRICS = ("train_loss", "test_loss", "train_acc", "test_acc")
+
+
+def spec_of(s: ToySettings) -> MLPSpec:
+    return MLPSpec(len(s.features), s.hidden, 1, s.activation, s.head, s.init)
+
+
+def config_of(s: ToySettings) -> TrainConfig:
+    return TrainConfig(spec_of(s), s.optimiser, s.batch_size)
+
+
+def hparams_of(s: ToySettings) -> HParams:
+    return make_hparams(s.learning_rate, s.momentum, s.weight_decay, s.reg_l1, s.reg_l2, 0.0,
+                        s.schedule, s.schedule_period, s.schedule_rate)
+
+
+@dataclass
+class History:
+    """Per-epoch metrics; index 0 is the untrained network."""
+
+    chunks: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in METRICS})
+
+    def add(self, metrics: dict[str, np.ndarray]) -> None:
+        for k in METRICS:
+            self.chunks[k].append(np.atleast_1d(np.asarray(metrics[k], np.float32)))
+
+    def series(self, name: str) -> np.ndarray:
+        parts = self.chunks[name]
+        if len(parts) > 1:  # compact, so that long runs stay cheap
+            self.chunks[name] = parts = [np.concatenate(parts)]
+        return parts[0] if parts else np.zeros(0, np.float32)
+
+    def last(self, name: str) -> float:
+        parts = self.chunks[name]
+        return float(parts[-1][-1]) if parts else float("nan")
+
+
+class ToyRun:
+    def __init__(self, settings: ToySettings):
+        self.settings = settings
+        self.grid_x = grid_points(GRID)  # (GRID², 2)
+        self._new_data()
+        self.reset()
+
+    # --- what a settings change means -------------------------------------------------------
+    def apply(self, s: ToySettings) -> str | None:
+        """Adopt new settings; return a sentence when the change started the run again.
+
+        New data or a new architecture resets the network; a new data seed (Regenerate) only
+        replaces the data; anything else (learning rate, optimiser, regularisation, batch size,
+        schedule) keeps the network and its history.
+        """
+        old, self.settings = self.settings, s
+        data = {n for n in DATA_FIELDS if getattr(old, n) != getattr(s, n)}
+        net = {n for n in NETWORK_FIELDS if getattr(old, n) != getattr(s, n)}
+        if data or "features" in net or old.data_seed != s.data_seed:
+            self._new_data()
+        if data or net:
+            self.reset()
+            what = "data" if data else "network"
+            return f"The {what} changed ({', '.join(sorted(data | net))}): training starts again from epoch 0."
+        if old.optimiser != s.optimiser:
+            self.state = new_optimiser(self.state, self.config)
+        return None
+
+    def reset(self) -> None:
+        """New weights from the seed, same data; history cleared."""
+        self.state: TrainState = init_state(jax.random.key(self.settings.seed), self.config)
+        self.history = History()
+        self.history.add(jax.device_get(evaluate_jit(self.state.params, self.config.spec, self.data)))
+        self.divergence = 0  # 0, or engine.train.NOT_FINITE / BLEW_UP
+
+    def _new_data(self) -> None:
+        s = self.settings
+        self.toy: ToyData = make_toy_data(s.dataset, s.noise / 100, s.train_ratio / 100, s.data_seed)
+        f = s.features
+        self.data = Data(jnp.asarray(features(self.toy.points_train, f)), jnp.asarray(self.toy.y_train),
+                         jnp.asarray(features(self.toy.points_test, f)), jnp.asarray(self.toy.y_test))
+        self.grid_features = jnp.asarray(features(self.grid_x, f))
+
+    # --- training ------------------------------------------------------------------------------
+    @property
+    def config(self) -> TrainConfig:
+        return config_of(self.settings)
+
+    @property
+    def epoch(self) -> int:
+        return len(self.history.series("train_loss")) - 1
+
+    def train(self, n_epochs: int) -> int:
+        """Train up to ``n_epochs``; return how many ran (fewer when the loss diverged)."""
+        if self.divergence:
+            return 0
+        state, m = train_chunk(self.state, self.data, hparams_of(self.settings), config=self.config,
+                               n_epochs=n_epochs)
+        m = jax.device_get(m)
+        ran = int(np.isfinite(m["train_loss"]).sum())
+        self.state = state
+        self.divergence = int(m["diverged"])
+        if ran:
+            self.history.add({k: m[k][:ran] for k in METRICS})
+        return ran
+
+    # --- views -----------------------------------------------------------------------------------
+    def maps(self) -> list[np.ndarray]:
+        """Every neuron over the GRID×GRID plane: one (GRID, GRID, width) array per hidden layer,
+        then the output (GRID, GRID)."""
+        outs = jax.device_get(neuron_maps(self.state.params, self.config.spec, self.grid_features))
+        return [o.reshape(GRID, GRID, -1) for o in outs[:-1]] + [outs[-1].reshape(GRID, GRID)]
+
+    def input_maps(self) -> np.ndarray:
+        """Each input feature over the plane: (GRID, GRID, n_features)."""
+        return np.asarray(self.grid_features).reshape(GRID, GRID, -1)
+
+    def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [(np.asarray(w), np.asarray(b)) for w, b in jax.device_get(self.state.params)]
