@@ -10,7 +10,10 @@ APP = Path(__file__).with_name("app.py")
 
 def command(args: list[str]) -> list[str]:
     """The ``streamlit run`` command line for the app, with the user's extra arguments."""
-    defaults = ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    # A full garbage collection after every run (Streamlit's default) costs ~50 ms with JAX
+    # loaded: it would cap live training at a few frames per second.
+    defaults = ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+                "--runner.postScriptGC", "false"]
     return [sys.executable, "-m", "streamlit", "run", str(APP), *defaults, *args]
 
 

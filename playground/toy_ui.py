@@ -90,11 +90,11 @@ def network_ui() -> tuple[int, ...]:
     """Features and hidden layers; returns the hidden sizes."""
     st.pills("Input features", list(FEATURES), format_func=lambda f: FEATURES[f].label, key="features",
              selection_mode="multi")
-    cols = st.columns([1.4] + [1] * 4, vertical_alignment="bottom")
+    cols = st.columns([1.3] + [1] * MAX_TOY_LAYERS, vertical_alignment="bottom")
     cols[0].number_input("Hidden layers", 0, MAX_TOY_LAYERS, key="n_layers")
     n = st.session_state.n_layers
     for i in range(n):
-        cols[1 + i % 4].number_input(f"Layer {i + 1}", 1, MAX_TOY_NEURONS, key=f"neurons_{i}")
+        cols[1 + i].number_input(f"Layer {i + 1}", 1, MAX_TOY_NEURONS, key=f"neurons_{i}")
     return tuple(int(st.session_state[f"neurons_{i}"]) for i in range(n))
 
 

@@ -49,10 +49,10 @@ def _recover(lr: float):
 
 
 def toolbar() -> None:
-    play, step, reset, speed, rest = st.columns([1.1, 1, 1, 2, 7], vertical_alignment="bottom")
+    play, step, reset, speed, rest = st.columns([1.15, 1.05, 1.1, 2, 6.6], vertical_alignment="bottom")
     playing = st.session_state.playing
-    play.button("⏸ Pause" if playing else "▶ Play", on_click=_toggle_play, type="primary",
-                use_container_width=True, key="play")
+    play.button("Pause" if playing else "Play", on_click=_toggle_play, type="primary", use_container_width=True,
+                key="play", icon=":material/pause:" if playing else ":material/play_arrow:")
     step.button("Step", on_click=_step, use_container_width=True, key="step", help="Train exactly one epoch",
                 icon=":material/skip_next:")
     reset.button("Reset", on_click=_reset, use_container_width=True, key="reset", help="New weights, same data",
@@ -89,31 +89,16 @@ def output_view(run: ToyRun, maps) -> None:
     rate = _rate(run.epoch)
     st.markdown(charts.stats_html(run.epoch, h.last("train_loss"), h.last("test_loss"),
                                   None if regression else h.last("test_acc")), unsafe_allow_html=True)
-    st.plotly_chart(charts.decision_map(maps[-1], *run.toy, show_test=s.show_test, discretise=s.discretise,
-                                        regression=regression),
-                    use_container_width=True, key="map", config={"displayModeBar": False})
+    st.markdown(charts.decision_map_svg(maps[-1], *run.toy, show_test=s.show_test, discretise=s.discretise,
+                                        regression=regression), unsafe_allow_html=True)
     acc = {} if regression else dict(train_acc=h.series("train_acc"), test_acc=h.series("test_acc"))
-    st.plotly_chart(charts.loss_chart(h.series("train_loss"), h.series("test_loss"), **acc),
-                    use_container_width=True, key="loss", config={"displayModeBar": False})
+    st.markdown(charts.loss_svg(h.series("train_loss"), h.series("test_loss"), **acc), unsafe_allow_html=True)
     st.caption(f"{rate:,.0f} epochs per second" if st.session_state.playing else "Paused")
 
 
 def live(run: ToyRun) -> None:
-    """Everything that changes while training: the data and network controls too, so that
-    touching them reruns only this fragment."""
-    data_col, net_col, out_col = st.columns([1.05, 3, 1.9], gap="medium")
-    with data_col:
-        st.markdown("**Data**")
-        data_ui()
-    with net_col:
-        hidden = network_ui()
-    try:
-        message = run.apply(ToySettings(**wanted_settings(hidden)))
-        if message:
-            st.toast(message, icon="↺")
-    except SettingsError as e:
-        with net_col:
-            st.error(f"Not applied: {e}. The last good settings stay in force.", icon="🚫")
+    """Everything that changes while training, redrawn on each tick: one chunk of epochs, then
+    the network, the output map, the numbers and the loss chart."""
     if st.session_state.playing and not run.divergence:
         run.train(st.session_state.speed)
         if run.divergence:
@@ -121,16 +106,26 @@ def live(run: ToyRun) -> None:
             st.rerun(scope="app")
     maps = run.maps()
     s = run.settings
+    net_col, out_col = st.columns([3, 1.9], gap="medium")
     with net_col:
         st.markdown(charts.network_svg([FEATURES[f].label for f in s.features], run.input_maps(), maps[:-1],
                                        maps[-1], run.weights(),
                                        discretise=s.discretise and s.problem != "regression"),
                     unsafe_allow_html=True)
-        st.caption("Each square is one neuron's output over the plane: blue positive, orange negative. "
-                   "Lines are weights (width: size, colour: sign). Hover a neuron to enlarge it, a line to "
-                   "read its weight; the small square on a neuron is its bias.")
     with out_col:
         output_view(run, maps)
+
+
+def apply_settings(run: ToyRun, hidden: tuple[int, ...]) -> None:
+    """Hand the widgets' settings to the run; say so when that reset it, or why it could not."""
+    try:
+        message = run.apply(ToySettings(**wanted_settings(hidden)))
+    except SettingsError as e:
+        st.error(f"Not applied: {e}. The last good settings stay in force.", icon="🚫")
+        return
+    if message:
+        st.session_state.playing = False
+        st.toast(message, icon="↺")
 
 
 def main() -> None:
@@ -138,17 +133,27 @@ def main() -> None:
     notice = st.session_state.pop("toy_notice", None)
     if notice:
         st.warning(notice, icon="🔗")
-    st.markdown("#### Toy lab · watch a neural network learn to separate the points"
+    st.markdown("<style>.block-container{padding-top:2.2rem}</style>"
+                "#### Toy lab · watch a neural network learn"
                 "  <span style='font-size:.8rem;color:#777'>(optimiser, loss, schedule and seeds: "
                 "sidebar ›)</span>", unsafe_allow_html=True)
     with st.sidebar:
         st.subheader("More settings")
         advanced_ui()
     toolbar()
-    if run.divergence:
-        divergence_banner(run)
-    every = FRAME_SECONDS if st.session_state.playing else None
-    st.fragment(live, run_every=every)(run)
+    data_col, main_col = st.columns([1, 4.6], gap="medium")
+    with data_col:
+        st.markdown("**Data**")
+        data_ui()
+    with main_col:
+        hidden = network_ui()
+        apply_settings(run, hidden)
+        if run.divergence:
+            divergence_banner(run)
+        st.fragment(live, run_every=FRAME_SECONDS if st.session_state.playing else None)(run)
+        st.caption("Each square is one neuron's output over the plane: blue positive, orange negative. "
+                   "Lines are weights (width: size, colour: sign). Hover a neuron to enlarge it, a line to "
+                   "read its weight; the small square at a neuron's corner is its bias.")
 
 
 main()

@@ -1,0 +1,52 @@
+"""Toy-lab speed as a user sees it: redraws per second and epochs per second in real Chromium.
+
+Run with ``make bench``. For each case the page is opened from a link that sets the network and
+the speed (epochs per frame), Play is pressed, and the page is watched for a few seconds: every
+change of the epoch counter is one redraw of the whole live view (network, map, charts).
+For scale, TF Playground trains one epoch per animation frame: at most 60 epochs per second.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.browser import app_server, chromium, count_updates, no_traceback, wait_idle  # noqa: E402
+
+CASES = [
+    ("default network [2→4→2→1], 50 epochs/frame", "speed=50", 20),
+    ("default network [2→4→2→1], 100 epochs/frame", "speed=100", 20),
+    ("largest network [7→8×6→1], 20 epochs/frame", "features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2&hidden=8,8,8,8,8,8"
+                                                   "&speed=20", 10),
+]
+
+
+def measure(browser, url, query, seconds=6.0, size=(1280, 800)):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.goto(f"{url}/?{query}")
+    wait_idle(page)
+    page.get_by_role("button", name="Play").click()
+    time.sleep(3.0)  # compile and settle
+    rate, first, last = count_updates(page, seconds)
+    eps = (last - first) / seconds
+    no_traceback(page)
+    page.close()
+    return rate, eps
+
+
+def main():
+    rows = []
+    with app_server() as url, chromium() as browser:
+        for name, query, target in CASES:
+            rate, eps = measure(browser, url, query)
+            rows.append((name, rate, eps, target))
+            print(f"{name}: {rate:.1f} updates/s, {eps:,.0f} epochs/s", flush=True)
+    print("\n| case | redraws per second (target) | epochs per second |\n|---|---:|---:|")
+    for name, rate, eps, target in rows:
+        print(f"| {name} | {rate:.1f} (≥ {target}) | {eps:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()

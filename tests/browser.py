@@ -1,0 +1,115 @@
+"""Real-browser helpers shared by the end-to-end tests and the UI benchmarks.
+
+Starts the app with ``streamlit run`` on a free port and drives Debian's Chromium through
+Playwright (``playwright install`` cannot download a browser here).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "playground" / "app.py"
+CHROMIUM = os.environ.get("NN_PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                 "--disable-backgrounding-occluded-windows"]
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def app_server(env: dict | None = None, timeout: float = 60.0):
+    """Run the app; yield its base URL; stop it afterwards."""
+    port = free_port()
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+           "--runner.postScriptGC", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"the app did not start:\n{log.read()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def wait_idle(page, timeout: float = 60_000) -> None:
+    """Wait until the current script run (not a fragment tick) has finished."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def stat(page, name: str) -> str:
+    """A number from the stats block ('Epoch', 'Train loss', 'Test loss', 'Test accuracy')."""
+    return page.locator(f"[data-stat='{name}']").first.inner_text()
+
+
+def epoch(page) -> int:
+    return int(stat(page, "Epoch").replace(",", ""))
+
+
+def count_updates(page, seconds: float) -> tuple[float, int, int]:
+    """Watch the page for ``seconds``: (distinct epoch values seen per second, first, last epoch).
+
+    Counts each redraw of the whole live view once: the epoch counter is redrawn with it.
+    """
+    result = page.evaluate(
+        """async (ms) => {
+            const read = () => { const e = document.querySelector("[data-stat='Epoch']");
+                                 return e ? parseInt(e.textContent.replace(/,/g, '')) : null; };
+            const seen = new Set(); const first = read(); const t0 = performance.now();
+            const obs = new MutationObserver(() => seen.add(read()));
+            obs.observe(document.body, {subtree: true, childList: true, characterData: true});
+            await new Promise(r => setTimeout(r, ms));
+            obs.disconnect();
+            seen.delete(first);
+            return [seen.size + 1, first, read(), performance.now() - t0];
+        }""", seconds * 1000)
+    distinct, first, last, ms = result
+    return (distinct - 1) / (ms / 1000), first, last
+
+
+def no_traceback(page) -> None:
+    exc = page.locator("[data-testid=stException]")
+    assert exc.count() == 0, exc.first.inner_text()
