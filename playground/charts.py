@@ -1,6 +1,8 @@
-"""Chart builders: arrays in, figures (or SVG strings) out. Nothing here calls Streamlit.
+"""Chart builders for the live views: arrays in, SVG strings out. Nothing here calls Streamlit.
 
-Maps are sent as small PNG images, not as 10,000-number arrays, so a frame stays light.
+Maps travel as small PNG images inside the SVG, not as 10,000-number arrays, so a frame stays
+light; a browser redraws these SVGs about twice as often as Plotly charts carrying an image
+(measured in Chromium on this project's two-core target, see benchmarks/ui.py).
 """
 from __future__ import annotations
 
@@ -10,14 +12,12 @@ import struct
 import zlib
 
 import numpy as np
-import plotly.graph_objects as go
 
 # TF Playground's diverging scale: orange for -1, light grey-white for 0, blue for +1.
 ORANGE, WHITE, BLUE = np.array([245, 147, 34]), np.array([232, 234, 235]), np.array([8, 119, 189])
 _t = np.linspace(-1, 1, 256)[:, None]
 LUT = np.where(_t < 0, WHITE + (ORANGE - WHITE) * -_t, WHITE + (BLUE - WHITE) * _t).astype(np.uint8)  # (256, 3)
 FONT = "Helvetica, Arial, sans-serif"
-COLORSCALE = [[0.0, "rgb(245,147,34)"], [0.5, "rgb(232,234,235)"], [1.0, "rgb(8,119,189)"]]
 
 
 # The output map behind the points is paler, so that the points stand out (as in TF Playground).
@@ -59,11 +59,6 @@ def symmetric_range(values: np.ndarray) -> float:
     return m if m > 1e-9 else 1.0
 
 
-def _fig(data, layout) -> go.Figure:
-    # Skip Plotly's validation: it costs ~0.2 s per figure with many elements.
-    return go.Figure(dict(data=data, layout=layout), _validate=False)
-
-
 def downsample(y: np.ndarray, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
     """(epochs, values) with at most ``max_points`` points, always keeping the last one."""
     n = len(y)
@@ -71,31 +66,6 @@ def downsample(y: np.ndarray, max_points: int = 2000) -> tuple[np.ndarray, np.nd
         return np.arange(n), y
     idx = np.unique(np.concatenate([np.linspace(0, n - 1, max_points).astype(int), [n - 1]]))
     return idx, y[idx]
-
-
-def loss_chart(train_loss, test_loss, train_acc=None, test_acc=None, height=230) -> go.Figure:
-    """Train and test loss per epoch (solid), and accuracy on a second axis (dotted)."""
-    def line(y, name, color, dash="solid", axis="y"):
-        x, y = downsample(np.asarray(y))
-        return dict(type="scatter", x=x, y=y, name=name, mode="lines", yaxis=axis,
-                    line=dict(color=color, width=2, dash=dash),
-                    hovertemplate="epoch %{x}: %{y:.4f}<extra>" + name + "</extra>")
-    data = [line(train_loss, "train loss", "#555"), line(test_loss, "test loss", "#0877bd")]
-    short = {"train loss": "train", "test loss": "test", "train accuracy": "train acc.",
-             "test accuracy": "test acc."}
-    layout = dict(height=height, margin=dict(l=46, r=46, t=24, b=36), font=dict(family=FONT),
-                  xaxis=dict(title="epoch", rangemode="tozero"),
-                  yaxis=dict(title="loss", rangemode="tozero"),
-                  legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, font=dict(size=11)),
-                  plot_bgcolor="white", hovermode="x unified", uirevision="loss")
-    if train_acc is not None:
-        data += [line(train_acc, "train accuracy", "#999", "dot", "y2"),
-                 line(test_acc, "test accuracy", "#f59322", "dot", "y2")]
-    for trace in data:
-        trace["legendgroup"], trace["name"] = trace["name"], short[trace["name"]]
-        layout["yaxis2"] = dict(title="accuracy", overlaying="y", side="right", range=[0, 1.02],
-                                showgrid=False, tickformat=".0%")
-    return _fig(data, layout)
 
 
 # --- the network diagram, as SVG: neuron maps are images, weights are lines --------------------
@@ -202,8 +172,6 @@ def stats_html(epoch: int, train_loss: float, test_loss: float, test_acc: float 
     return f"<style>{css}</style><div class='nn-stats'>{body}</div>"
 
 
-# --- live views as SVG: a browser redraws these 20 times a second on two cores, while a Plotly
-# --- chart carrying an image redraws about 7 times (measured in Chromium, see benchmarks/ui.py).
 def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
     """About ``n`` round tick values covering [lo, hi]."""
     if hi <= lo:
@@ -244,10 +212,11 @@ def decision_map_svg(out: np.ndarray, points_train, y_train, points_test, y_test
             f'<rect x="{pad_l}" y="{pad_t}" width="{side}" height="{side}" fill="none" class="ax"/>'
             + dots(points_train, y_train, "tr") + (dots(points_test, y_test, "te") if show_test else "") + axes)
     return (f'<style>{SVG_CSS}</style><svg class="nn-plot nn-map" viewBox="0 0 {size} {pad_t + side + pad_b}" '
-            f'width="100%" xmlns="http://www.w3.org/2000/svg">{body}</svg>')
+            f'width="100%" style="max-height:max(240px, calc(100vh - 430px))" '
+            f'xmlns="http://www.w3.org/2000/svg">{body}</svg>')
 
 
-def loss_svg(train_loss, test_loss, train_acc=None, test_acc=None, width=360, height=180) -> str:
+def loss_svg(train_loss, test_loss, train_acc=None, test_acc=None, width=360, height=150) -> str:
     """Train and test loss per epoch (solid) and accuracy (dotted, right axis, 0 to 100 %).
 
     Hovering anywhere over the plot shows the values at that epoch.

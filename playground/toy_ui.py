@@ -74,7 +74,7 @@ def data_ui() -> None:
     st.slider("Noise (%)", 0, 50, step=5, key="noise")
     st.slider("Training data (%)", 10, 90, step=10, key="train_ratio")
     st.slider("Batch size", 1, 30, key="batch_size")
-    st.button("🎲 Regenerate", on_click=_regenerate, help="New data from the next data seed, same network",
+    st.button("Regenerate", icon=":material/refresh:", on_click=_regenerate, help="New data from the next data seed, same network",
               use_container_width=True)
     st.toggle("Show test data", key="show_test")
     st.toggle("Discretise output", key="discretise")
@@ -90,7 +90,7 @@ def network_ui() -> tuple[int, ...]:
     """Features and hidden layers; returns the hidden sizes."""
     st.pills("Input features", list(FEATURES), format_func=lambda f: FEATURES[f].label, key="features",
              selection_mode="multi")
-    cols = st.columns([1.3] + [1] * MAX_TOY_LAYERS, vertical_alignment="bottom")
+    cols = st.columns([2.2] + [1] * MAX_TOY_LAYERS, vertical_alignment="bottom")
     cols[0].number_input("Hidden layers", 0, MAX_TOY_LAYERS, key="n_layers")
     n = st.session_state.n_layers
     for i in range(n):

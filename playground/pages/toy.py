@@ -8,6 +8,7 @@ import streamlit as st
 from engine.toydata import FEATURES
 from engine.train import NOT_FINITE
 from playground import charts
+from playground.guard import guarded
 from playground.settings import SettingsError, ToySettings
 from playground.toy_ui import advanced_ui, data_ui, network_ui, seed_widgets, toolbar_ui, wanted_settings
 from playground.toyrun import ToyRun
@@ -27,8 +28,9 @@ def _run() -> ToyRun:
     return st.session_state.toy_run
 
 
-def _toggle_play():
-    st.session_state.playing = not st.session_state.playing
+def _set_playing(playing: bool):
+    # Set, not toggle: a click that reaches the script twice must not undo itself.
+    st.session_state.playing = playing
 
 
 def _step():
@@ -51,7 +53,8 @@ def _recover(lr: float):
 def toolbar() -> None:
     play, step, reset, speed, rest = st.columns([1.15, 1.05, 1.1, 2, 6.6], vertical_alignment="bottom")
     playing = st.session_state.playing
-    play.button("Pause" if playing else "Play", on_click=_toggle_play, type="primary", use_container_width=True,
+    play.button("Pause" if playing else "Play", on_click=_set_playing, args=(not playing,), type="primary",
+                use_container_width=True,
                 key="play", icon=":material/pause:" if playing else ":material/play_arrow:")
     step.button("Step", on_click=_step, use_container_width=True, key="step", help="Train exactly one epoch",
                 icon=":material/skip_next:")
@@ -89,13 +92,14 @@ def output_view(run: ToyRun, maps) -> None:
     rate = _rate(run.epoch)
     st.markdown(charts.stats_html(run.epoch, h.last("train_loss"), h.last("test_loss"),
                                   None if regression else h.last("test_acc")), unsafe_allow_html=True)
-    st.markdown(charts.decision_map_svg(maps[-1], *run.toy, show_test=s.show_test, discretise=s.discretise,
-                                        regression=regression), unsafe_allow_html=True)
     acc = {} if regression else dict(train_acc=h.series("train_acc"), test_acc=h.series("test_acc"))
     st.markdown(charts.loss_svg(h.series("train_loss"), h.series("test_loss"), **acc), unsafe_allow_html=True)
+    st.markdown(charts.decision_map_svg(maps[-1], *run.toy, show_test=s.show_test, discretise=s.discretise,
+                                        regression=regression), unsafe_allow_html=True)
     st.caption(f"{rate:,.0f} epochs per second" if st.session_state.playing else "Paused")
 
 
+@guarded
 def live(run: ToyRun) -> None:
     """Everything that changes while training, redrawn on each tick: one chunk of epochs, then
     the network, the output map, the numbers and the loss chart."""
@@ -125,18 +129,19 @@ def apply_settings(run: ToyRun, hidden: tuple[int, ...]) -> None:
         return
     if message:
         st.session_state.playing = False
-        st.toast(message, icon="↺")
+        st.toast(message, icon=":material/restart_alt:")
 
 
+@guarded
 def main() -> None:
     run = _run()
     notice = st.session_state.pop("toy_notice", None)
     if notice:
         st.warning(notice, icon="🔗")
-    st.markdown("<style>.block-container{padding-top:2.2rem}</style>"
-                "#### Toy lab · watch a neural network learn"
+    st.html("<style>.block-container{padding-top:1.6rem;padding-bottom:1rem}</style>")
+    st.markdown("#### Toy lab · watch a neural network learn"
                 "  <span style='font-size:.8rem;color:#777'>(optimiser, loss, schedule and seeds: "
-                "sidebar ›)</span>", unsafe_allow_html=True)
+                "in the sidebar ›)</span>", unsafe_allow_html=True)
     with st.sidebar:
         st.subheader("More settings")
         advanced_ui()

@@ -1,0 +1,128 @@
+"""The toy lab through Streamlit's AppTest: the whole script, headless (no clock, no browser)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "playground" / "app.py")
+
+
+def start(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def html(at) -> str:
+    return "".join(m.value for m in at.markdown)
+
+
+def epoch(at) -> int:
+    return int(re.search(r'data-stat="Epoch">([\d,]+)<', html(at)).group(1).replace(",", ""))
+
+
+def test_page_opens_on_the_default_network():
+    at = start()
+    page = html(at)
+    assert page.count('class="node"') == 2 + 4 + 2 + 1  # X1, X2; 4 and 2 hidden; output
+    assert 'class="nn-plot nn-map"' in page and "nn-loss" in page
+    assert epoch(at) == 0
+    assert [b.label for b in at.button][:3] == ["Play", "Step", "Reset"]
+
+
+def test_step_trains_exactly_one_epoch():
+    at = start()
+    at.button(key="step").click().run()
+    assert epoch(at) == 1
+    at.button(key="step").click().run()
+    assert epoch(at) == 2
+
+
+def test_changing_the_learning_rate_keeps_the_network_and_history():
+    at = start()
+    for _ in range(3):
+        at.button(key="step").click().run()
+    run = at.session_state.toy_run
+    losses = run.history.series("train_loss").copy()
+    at.select_slider(key="lr").set_value(0.3).run()
+    assert not at.exception
+    assert epoch(at) == 3 and run.settings.learning_rate == 0.3
+    assert (run.history.series("train_loss") == losses).all()
+
+
+def test_adding_a_layer_resets_and_draws_it():
+    at = start()
+    at.button(key="step").click().run()
+    at.number_input(key="n_layers").increment().run()
+    assert epoch(at) == 0
+    assert "Layer 3" in html(at)
+    assert html(at).count('class="node"') == 2 + 4 + 2 + 4 + 1
+
+
+def test_a_bad_link_is_named_and_ignored():
+    at = start(hidden="200", noise="300", bogus="1", learning_rate="0.1")
+    notice = " ".join(w.value for w in at.warning)
+    assert "hidden" in notice and "noise" in notice and "bogus" in notice
+    assert at.session_state.toy_run.settings.learning_rate == 0.1
+    assert at.session_state.toy_run.settings.hidden == (4, 2)
+
+
+def test_a_link_presets_the_widgets():
+    at = start(dataset="spiral", hidden="8,8", features="x1,x2,sinx1", learning_rate="0.01", speed="100")
+    assert at.selectbox(key="dataset").value == "spiral"
+    assert at.number_input(key="n_layers").value == 2 and at.number_input(key="neurons_0").value == 8
+    assert at.select_slider(key="lr").value == 0.01
+    assert html(at).count('class="node"') == 3 + 8 + 8 + 1
+
+
+def test_removing_every_feature_is_refused_and_the_last_settings_stay():
+    at = start()
+    at.button(key="step").click().run()
+    at.pills(key="features").set_value([]).run()
+    assert not at.exception
+    assert any("features" in e.value and "Not applied" in e.value for e in at.error)
+    assert at.session_state.toy_run.settings.features == ("x1", "x2") and epoch(at) == 1
+
+
+def test_divergence_shows_a_banner_and_one_click_recovers():
+    at = start(dataset="spiral", hidden="8,8", learning_rate="10")
+    at.button(key="step").click().run()
+    banner = " ".join(e.value for e in at.error)
+    assert "diverged" in banner and "learning rate" in banner.lower()
+    at.button(key="recover").click().run()
+    assert not at.error and epoch(at) == 0
+    assert at.session_state.toy_run.settings.learning_rate == pytest.approx(1.0)
+
+
+def test_switching_to_regression_picks_a_regression_data_set_and_loss():
+    at = start()
+    at.radio(key="problem").set_value("regression").run()
+    assert not at.exception
+    run = at.session_state.toy_run
+    assert run.settings.problem == "regression" and run.settings.dataset == "plane"
+    assert run.settings.head == "linear_mse"
+    at.button(key="step").click().run()
+    assert epoch(at) == 1
+
+
+def test_play_sets_the_live_fragment_running():
+    at = start()
+    at.button(key="play").click().run()
+    assert at.session_state.playing and [b.label for b in at.button][0] == "Pause"
+    at.button(key="play").click().run()
+    assert not at.session_state.playing
+
+
+def test_an_unexpected_error_becomes_one_sentence_not_a_traceback(monkeypatch):
+    from playground.toyrun import ToyRun
+    monkeypatch.setenv("NN_PLAYGROUND_STRICT", "0")
+    monkeypatch.setattr(ToyRun, "maps", lambda self: 1 / 0)
+    at = start()
+    assert any("Something went wrong" in e.value and "ZeroDivisionError" in e.value for e in at.error)

@@ -1,0 +1,140 @@
+"""The toy lab in real Chromium, driven by Playwright, as a person would use it."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.browser import CHROMIUM, app_server, chromium, epoch, no_traceback, stat, wait_idle
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
+SHOTS = ROOT / "assets" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with app_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    p = browser.new_page(viewport={"width": 1280, "height": 800})
+    yield p
+    no_traceback(p)
+    p.close()
+
+
+def open_toy(page, url, query=""):
+    page.goto(f"{url}/?{query}")
+    wait_idle(page)
+    page.wait_for_selector("[data-stat='Epoch']")
+
+
+def map_image(page) -> str:
+    return page.locator(".nn-map image").first.get_attribute("href")
+
+
+def wait_for(predicate, timeout=30.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_play_trains_live_and_pause_stops_it(page, server):
+    open_toy(page, server)
+    first_map, first_loss = map_image(page), stat(page, "Train loss")
+    page.get_by_role("button", name="Play").click()
+    assert wait_for(lambda: epoch(page) > 50), "the epoch counter did not move"
+    assert map_image(page) != first_map and stat(page, "Train loss") != first_loss
+    seen = {epoch(page)}
+    time.sleep(0.5)
+    seen.add(epoch(page))
+    assert len(seen) == 2, "the counter should keep moving while playing"
+    page.get_by_role("button", name="Pause").click()
+    wait_idle(page)
+    time.sleep(0.5)
+    paused_epoch, paused_map, paused_chart = epoch(page), map_image(page), page.locator(".nn-loss").inner_html()
+    time.sleep(2.0)
+    assert epoch(page) == paused_epoch
+    assert map_image(page) == paused_map and page.locator(".nn-loss").inner_html() == paused_chart
+
+
+def test_step_trains_exactly_one_epoch(page, server):
+    open_toy(page, server)
+    for expected in (1, 2, 3):
+        page.get_by_role("button", name="Step").click()
+        assert wait_for(lambda: epoch(page) == expected)
+        wait_idle(page)
+    time.sleep(1)
+    assert epoch(page) == 3
+
+
+def test_learning_rate_change_while_paused_keeps_epoch_and_history(page, server):
+    open_toy(page, server)
+    for expected in (1, 2):
+        page.get_by_role("button", name="Step").click()
+        assert wait_for(lambda: epoch(page) == expected)
+    wait_idle(page)
+    chart = page.locator(".nn-loss polyline").first.get_attribute("points")
+    slider = page.locator(".stSlider", has_text="Learning rate").get_by_role("slider")
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # 0.03 -> 0.1
+    wait_idle(page)
+    assert wait_for(lambda: page.locator(".stSlider", has_text="Learning rate").inner_text().count("0.1") > 0)
+    time.sleep(0.5)
+    assert epoch(page) == 2
+    assert page.locator(".nn-loss polyline").first.get_attribute("points") == chart
+    page.get_by_role("button", name="Step").click()
+    assert wait_for(lambda: epoch(page) == 3)
+
+
+def test_adding_a_layer_resets_and_the_diagram_shows_it(page, server):
+    open_toy(page, server)
+    page.get_by_role("button", name="Step").click()
+    assert wait_for(lambda: epoch(page) == 1)
+    assert page.locator(".nn-svg text", has_text="Layer 3").count() == 0
+    page.locator("[data-testid=stNumberInput]", has_text="Hidden layers").get_by_test_id("stNumberInputStepUp").click()
+    wait_idle(page)
+    assert wait_for(lambda: page.locator(".nn-svg text", has_text="Layer 3").count() == 1)
+    assert epoch(page) == 0
+    assert page.locator(".nn-svg .node").count() == 2 + 4 + 2 + 4 + 1
+
+
+def test_learning_rate_10_on_the_spiral_shows_the_divergence_banner(page, server):
+    open_toy(page, server, "dataset=spiral&hidden=8,8&learning_rate=10")
+    page.get_by_role("button", name="Play").click()
+    banner = page.locator("[data-testid=stAlert]", has_text="diverged")
+    banner.wait_for(timeout=30_000)
+    assert "learning rate" in banner.inner_text().lower()
+    page.get_by_role("button", name="Reset with learning rate 1").click()
+    wait_idle(page)
+    assert wait_for(lambda: page.locator("[data-testid=stAlert]", has_text="diverged").count() == 0)
+    assert epoch(page) == 0
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+def test_screenshots(browser, server, size):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    open_toy(page, server, "dataset=spiral&hidden=8,6&features=x1,x2,sinx1,sinx2&speed=50&show_test=true")
+    page.get_by_role("button", name="Play").click()
+    assert wait_for(lambda: epoch(page) > 400)
+    page.get_by_role("button", name="Pause").click()
+    wait_idle(page)
+    time.sleep(0.5)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"toy-lab-{size[0]}x{size[1]}.png"))
+    no_traceback(page)
+    page.close()

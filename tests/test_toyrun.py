@@ -1,0 +1,89 @@
+"""What a settings change means for a running toy-lab session."""
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from playground.settings import ToySettings
+from playground.toyrun import GRID, ToyRun
+
+
+def weights(run):
+    return [np.asarray(a) for a in jax.tree.leaves(run.state.params)]
+
+
+def test_history_starts_at_epoch_zero_and_grows():
+    run = ToyRun(ToySettings())
+    assert run.epoch == 0 and len(run.history.series("test_loss")) == 1
+    assert run.train(5) == 5 and run.epoch == 5
+    assert run.train(1) == 1 and run.epoch == 6
+    assert len(run.history.series("train_acc")) == 7
+
+
+def test_learning_rate_optimiser_and_regularisation_changes_keep_the_network():
+    run = ToyRun(ToySettings())
+    run.train(10)
+    before = weights(run)
+    for change in [dict(learning_rate=0.3), dict(optimiser="adam"), dict(regularisation="l2", reg_rate=0.01),
+                   dict(batch_size=25), dict(schedule="cosine"), dict(speed=100), dict(show_test=True)]:
+        assert run.apply(run.settings.changed(**change)) is None
+    assert run.epoch == 10 and len(run.history.series("train_loss")) == 11
+    assert all(np.array_equal(a, b) for a, b in zip(before, weights(run)))
+    run.train(3)
+    assert run.epoch == 13
+
+
+def test_architecture_and_data_changes_reset_and_say_so():
+    for change in [dict(hidden=(4, 2, 3)), dict(activation="relu"), dict(features=("x1", "x2", "x1x2")),
+                   dict(dataset="xor"), dict(noise=20), dict(train_ratio=70), dict(seed=5)]:
+        run = ToyRun(ToySettings())
+        run.train(10)
+        message = run.apply(run.settings.changed(**change))
+        assert message and next(iter(change)) in message
+        assert run.epoch == 0
+
+
+def test_regenerate_gives_new_data_and_keeps_the_network():
+    run = ToyRun(ToySettings())
+    run.train(10)
+    before, pts = weights(run), run.toy.points_train.copy()
+    assert run.apply(run.settings.changed(data_seed=1)) is None
+    assert not np.array_equal(pts, run.toy.points_train)
+    assert all(np.array_equal(a, b) for a, b in zip(before, weights(run)))
+    assert run.epoch == 10
+
+
+def test_reset_draws_the_same_initial_weights_from_the_seed():
+    run = ToyRun(ToySettings(seed=3))
+    first = weights(run)
+    run.train(20)
+    run.reset()
+    assert all(np.array_equal(a, b) for a, b in zip(first, weights(run)))
+    assert run.epoch == 0
+
+
+def test_maps_cover_every_neuron():
+    run = ToyRun(ToySettings(hidden=(3, 5)))
+    maps = run.maps()
+    assert [m.shape for m in maps] == [(GRID, GRID, 3), (GRID, GRID, 5), (GRID, GRID)]
+    assert np.abs(maps[-1]).max() <= 1
+    assert run.input_maps().shape == (GRID, GRID, 2)
+
+
+def test_divergence_stops_training_until_reset():
+    run = ToyRun(ToySettings(dataset="spiral", hidden=(8, 8), learning_rate=10.0))
+    ran = run.train(100)
+    assert run.divergence and ran < 100 and run.epoch == ran
+    assert run.train(10) == 0
+    run.apply(run.settings.changed(learning_rate=0.03))
+    run.reset()
+    assert run.divergence == 0 and run.train(5) == 5
+
+
+def test_the_decision_map_is_the_output_on_the_plane():
+    """After learning the circle, the map is positive (blue) in the middle and negative outside."""
+    run = ToyRun(ToySettings(features=("x1sq", "x2sq"), hidden=()))
+    run.train(300)
+    out = run.maps()[-1]
+    c = GRID // 2
+    assert out[c, c] > 0.5 and out[0, 0] < -0.5 and out[-1, -1] < -0.5
