@@ -29,6 +29,7 @@ test: install-test
 
 bench: install-test
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/ui.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

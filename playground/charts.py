@@ -24,9 +24,12 @@ FONT = "Helvetica, Arial, sans-serif"
 MAP_LUT = (LUT * 0.72 + 255 * 0.28).astype(np.uint8)
 
 
+HEX = [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in LUT]
+
+
 def colour(v: float) -> str:
-    r, g, b = LUT[int(np.clip((v + 1) * 127.5, 0, 255))]
-    return f"rgb({r},{g},{b})"
+    """The scale's colour for a value in [-1, 1], as #rrggbb."""
+    return HEX[min(255, max(0, int((v + 1) * 127.5)))]
 
 
 def png_uri(values: np.ndarray, lo: float = -1.0, hi: float = 1.0, discretise: bool = False,
@@ -72,16 +75,46 @@ def downsample(y: np.ndarray, max_points: int = 2000) -> tuple[np.ndarray, np.nd
 NODE, COL_GAP, ROW_GAP = 40, 130, 12
 
 
-def _node(x, y, uri, title, label="", bias=None):
+def _node(k, x, y, picture, title, label="", bias=None):
+    """Neuron ``k``: its map (``picture`` markup placed at x, y), a frame, a hover title, its bias."""
     bias_mark = ""
-    if bias is not None:  # a small square on the neuron's left edge, coloured by the bias
-        bias_mark = (f'<rect class="bias" x="{x - 5}" y="{y + NODE - 9}" width="8" height="8" '
+    if bias is not None:  # a small square on the neuron's corner, coloured by the bias
+        bias_mark = (f'<rect class="bias" x="{x - 5}" y="{y + NODE - 9:g}" width="8" height="8" '
                      f'fill="{colour(np.tanh(bias))}" stroke="#555" stroke-width="0.6">'
                      f'<title>bias {bias:.3f}</title></rect>')
-    text = f'<text x="{x - 8}" y="{y + NODE / 2 + 4}" text-anchor="end" class="lbl">{html.escape(label)}</text>' if label else ""
-    return (f'<g class="node">{text}<image href="{uri}" x="{x}" y="{y}" width="{NODE}" height="{NODE}" '
-            f'preserveAspectRatio="none"/><rect x="{x}" y="{y}" width="{NODE}" height="{NODE}" fill="none" '
-            f'stroke="#666" stroke-width="0.8"/><title>{html.escape(title)}</title>{bias_mark}</g>')
+    text = (f'<text x="{x - 8}" y="{y + NODE / 2 + 4:g}" text-anchor="end" class="lbl">{html.escape(label)}</text>'
+            if label else "")
+    return (f'<g class="node" id="nn-n{k}">{text}{picture}<rect x="{x}" y="{y:g}" width="{NODE}" height="{NODE}" '
+            f'fill="transparent" stroke="#666" stroke-width="0.8"/><title>{html.escape(title)}</title>{bias_mark}</g>')
+
+
+ZOOM = 3.2
+
+
+def _zoom(k, x, y, picture_at):
+    """Neuron ``k``'s map drawn large over the diagram, shown while the neuron is hovered.
+    Zooms come after every node in the SVG, so the enlarged map is never covered."""
+    size = NODE * ZOOM
+    zx, zy = x + NODE / 2 - size / 2, y + NODE / 2 - size / 2
+    return (f'<g class="zoom" id="nn-z{k}">{picture_at(zx, zy, size)}<rect x="{zx:g}" y="{zy:g}" width="{size:g}" '
+            f'height="{size:g}" fill="none" stroke="#333" stroke-width="1.2"/></g>')
+
+
+def _image(x, y, uri, size=NODE):
+    return f'<image href="{uri}" x="{x:g}" y="{y:g}" width="{size:g}" height="{size:g}" preserveAspectRatio="none"/>'
+
+
+def _sprite(cells: list[np.ndarray], discretise: bool) -> tuple[str, int]:
+    """All neuron maps in one PNG (one encode, one image to decode): a row of cells, each with
+    a one-pixel edge copied around it so smoothing does not bleed between neighbours."""
+    padded = [np.pad(c, 1, mode="edge") for c in cells]
+    return png_uri(np.concatenate(padded, axis=1), discretise=discretise), padded[0].shape[0]
+
+
+def _sprite_cell(x, y, k, pitch, size=NODE):
+    # A window onto cell k of the sprite, scaled to ``size``.
+    return (f'<svg x="{x:g}" y="{y:g}" width="{size:g}" height="{size:g}" viewBox="{k * pitch + 1} 1 {pitch - 2} '
+            f'{pitch - 2}" preserveAspectRatio="none"><use href="#nn-sprite"/></svg>')
 
 
 _input_cache: dict[bytes, str] = {}
@@ -99,14 +132,14 @@ def _input_uri(m: np.ndarray) -> str:
 
 
 def network_svg(feature_labels, input_maps, hidden_maps, out_map, weights, *, discretise=False,
-                thumb: int = 40) -> str:
+                thumb: int = 25) -> str:
     """The whole network: each input and neuron drawn as its own map, weights as lines.
 
     ``input_maps`` (G, G, n_in), ``hidden_maps`` a list of (G, G, width), ``out_map`` (G, G),
     ``weights`` a list of (w (n_in, n_out), b (n_out,)). Width follows |w|, colour its sign;
     hovering a neuron enlarges its map, hovering a weight shows its value.
     """
-    step = max(1, -(-input_maps.shape[0] // thumb))  # 100 -> every 3rd: 34×34 thumbnails
+    step = max(1, -(-input_maps.shape[0] // thumb))  # 100 -> every 4th: 25×25 thumbnails
     layers = [input_maps[::step, ::step]] + [h[::step, ::step] for h in hidden_maps]
     sizes = [m.shape[-1] for m in layers] + [1]
     tallest = max(sizes)
@@ -120,42 +153,51 @@ def network_svg(feature_labels, input_maps, hidden_maps, out_map, weights, *, di
     wmax = max((float(np.abs(w).max()) for w, _ in weights), default=1.0) or 1.0
     lines = []
     for l, (w, _) in enumerate(weights):
-        for i in range(w.shape[0]):
-            x0, y0 = pos(l, i)
-            for j in range(w.shape[1]):
-                x1, y1 = pos(l + 1, j)
-                v = float(w[i, j])
-                wd = 0.6 + 5.5 * abs(v) / wmax
-                seg = f'x1="{x0 + NODE}" y1="{y0 + NODE / 2}" x2="{x1}" y2="{y1 + NODE / 2}"'
-                lines.append(f'<g class="w"><line {seg} stroke="{colour(np.sign(v) * min(1, 0.25 + abs(v) / wmax))}" '
-                             f'stroke-width="{wd:.2f}"/><line class="hit" {seg}/>'
-                             f'<title>weight {v:.3f}</title></g>')
-    nodes = []
-    for l, maps in enumerate(layers):
-        for i in range(maps.shape[-1]):
+        w = np.asarray(w, np.float64)
+        widths = (0.6 + 5.5 * np.abs(w) / wmax).tolist()
+        shades = (np.sign(w) * np.minimum(1, 0.25 + np.abs(w) / wmax)).tolist()
+        values = w.tolist()
+        starts = [pos(l, i) for i in range(w.shape[0])]
+        ends = [pos(l + 1, j) for j in range(w.shape[1])]
+        for i, (x0, y0) in enumerate(starts):
+            for j, (x1, y1) in enumerate(ends):
+                seg = f'x1="{x0 + NODE}" y1="{y0 + NODE / 2:g}" x2="{x1}" y2="{y1 + NODE / 2:g}"'
+                lines.append(f'<g class="w"><line {seg} stroke="{colour(shades[i][j])}" '
+                             f'stroke-width="{widths[i][j]:.2f}"/><line class="hit" {seg}/>'
+                             f'<title>weight {values[i][j]:.3f}</title></g>')
+    cells = [maps[..., i] for maps in layers[1:] for i in range(maps.shape[-1])] + [out_map[::step, ::step]]
+    sprite, pitch = _sprite(cells, discretise)
+    nodes, zooms, rules = [], [], []
+    k = c = 0  # node number, sprite cell number
+    for l, size in enumerate(sizes):
+        for i in range(size):
             x, y = pos(l, i)
             if l == 0:
-                nodes.append(_node(x, y, _input_uri(maps[..., i]), f"input {feature_labels[i]}",
-                                   feature_labels[i]))
+                uri = _input_uri(layers[0][..., i])
+                pic = lambda px, py, sz=NODE, uri=uri: _image(px, py, uri, sz)
+                title, label, bias = f"input {feature_labels[i]}", feature_labels[i], None
             else:
-                b = float(weights[l - 1][1][i])
-                nodes.append(_node(x, y, png_uri(maps[..., i], discretise=discretise),
-                                   f"layer {l}, neuron {i + 1} (bias {b:.3f})", bias=b))
-    x, y = pos(len(sizes) - 1, 0)
-    out_small = out_map[::step, ::step]
-    nodes.append(_node(x, y, png_uri(out_small, discretise=discretise), "output",
-                       bias=float(weights[-1][1][0]) if weights else None))
+                pic = lambda px, py, sz=NODE, c=c: _sprite_cell(px, py, c, pitch, sz)
+                last = l == len(sizes) - 1
+                bias = float(weights[l - 1][1][i]) if weights else None
+                title = "output" if last else f"layer {l}, neuron {i + 1} (bias {bias:.3f})"
+                label, c = "", c + 1
+            nodes.append(_node(k, x, y, pic(x, y), title, label, bias))
+            zooms.append(_zoom(k, x, y, pic))
+            rules.append(f"#nn-n{k}:hover~#nn-z{k}")
+            k += 1
+    defs = (f'<defs><image id="nn-sprite" href="{sprite}" width="{pitch * len(cells)}" height="{pitch}" '
+            f'preserveAspectRatio="none"/></defs>')
     heads = "".join(f'<text x="{pos(l, 0)[0] + NODE / 2}" y="14" text-anchor="middle" class="hdr">'
                     f'{"Features" if l == 0 else ("Output" if l == len(sizes) - 1 else f"Layer {l}")}</text>'
                     for l in range(len(sizes)))
     style = ("<style>.nn-svg .lbl{font:12px " + FONT + ";fill:#333}.nn-svg .hdr{font:bold 12px " + FONT +
              ";fill:#444}.nn-svg .hit{stroke:transparent;stroke-width:9}.nn-svg .w:hover line:first-child"
-             "{stroke:#111}.nn-svg .node image,.nn-svg .node>rect{transition:transform .12s;transform-box:"
-             "fill-box;transform-origin:center}.nn-svg .node:hover image,.nn-svg .node:hover>rect"
-             "{transform:scale(3.2)}.nn-svg .node:hover{}</style>")
+             "{stroke:#111}.nn-svg .zoom{display:none;pointer-events:none}" + ",".join(rules) +
+             "{display:inline}</style>")
     return (f'{style}<svg class="nn-svg" viewBox="0 0 {width} {height}" width="100%" '
             f'style="overflow:visible" xmlns="http://www.w3.org/2000/svg">'
-            f'{heads}{"".join(lines)}{"".join(nodes)}</svg>')
+            f'{defs}{heads}{"".join(lines)}{"".join(nodes)}{"".join(zooms)}</svg>')
 
 
 def stats_html(epoch: int, train_loss: float, test_loss: float, test_acc: float | None) -> str:
@@ -202,9 +244,15 @@ def decision_map_svg(out: np.ndarray, points_train, y_train, points_test, y_test
     uri = png_uri(out, discretise=discretise and not regression, lut=MAP_LUT)
 
     def dots(p, y, cls):
-        cols = LUT[np.clip(((np.clip(y, -1, 1) + 1) * 127.5).astype(int), 0, 255)]
-        return "".join(f'<circle class="{cls}" cx="{to_x(a):.1f}" cy="{to_y(b):.1f}" r="3.3" '
-                       f'fill="#{c[0]:02x}{c[1]:02x}{c[2]:02x}"/>' for (a, b), c in zip(p, cols))
+        # One path per colour, not one element per point: far less for the browser to redraw.
+        shade = np.clip(((np.clip(y, -1, 1) + 1) * 127.5).astype(int), 0, 255) // 16 * 16 + 8
+        paths = []
+        for level in np.unique(shade):
+            c = LUT[min(level, 255)] if regression else LUT[0 if level < 128 else 255]
+            d = "".join(f"M{to_x(a) - 3.3:.1f} {to_y(b):.1f}a3.3 3.3 0 1 0 6.6 0a3.3 3.3 0 1 0-6.6 0"
+                        for a, b in p[shade == level].tolist())
+            paths.append(f'<path class="{cls}" fill="#{c[0]:02x}{c[1]:02x}{c[2]:02x}" d="{d}"/>')
+        return "".join(paths)
     ticks = range(-int(domain), int(domain) + 1, 2)
     axes = "".join(f'<text x="{to_x(t):.1f}" y="{pad_t + side + 15}" text-anchor="middle">{t}</text>'
                    f'<text x="{pad_l - 5}" y="{to_y(t) + 4:.1f}" text-anchor="end">{t}</text>' for t in ticks)
@@ -212,7 +260,7 @@ def decision_map_svg(out: np.ndarray, points_train, y_train, points_test, y_test
             f'<rect x="{pad_l}" y="{pad_t}" width="{side}" height="{side}" fill="none" class="ax"/>'
             + dots(points_train, y_train, "tr") + (dots(points_test, y_test, "te") if show_test else "") + axes)
     return (f'<style>{SVG_CSS}</style><svg class="nn-plot nn-map" viewBox="0 0 {size} {pad_t + side + pad_b}" '
-            f'width="100%" style="max-height:max(240px, calc(100vh - 430px))" '
+            f'width="100%" style="max-height:max(220px, calc(100vh - 545px))" '
             f'xmlns="http://www.w3.org/2000/svg">{body}</svg>')
 
 
@@ -229,12 +277,15 @@ def loss_svg(train_loss, test_loss, train_acc=None, test_acc=None, width=360, he
     finite = finite[np.isfinite(finite)]
     top = float(finite.max()) * 1.05 if finite.size and finite.max() > 0 else 1.0
     sx = lambda e: pad_l + e / last * w
-    sy = lambda v: pad_t + h - min(max(v / top, 0.0), 1.0) * h
-    sa = lambda v: pad_t + h - v * h
+    sy = lambda v: pad_t + h - np.clip(np.divide(v, top), 0.0, 1.0) * h
+    sa = lambda v: pad_t + h - np.multiply(v, h)
 
     def path(series, scale, cls, dash=""):
-        x, y = downsample(np.asarray(series), 600)
-        pts = " ".join(f"{sx(e):.1f},{scale(v):.1f}" for e, v in zip(x, y) if np.isfinite(v))
+        x, y = downsample(np.asarray(series, np.float64), 400)
+        keep = np.isfinite(y)
+        px = pad_l + x[keep] / last * w
+        py = scale(y[keep])
+        pts = " ".join(map("{:.1f},{:.1f}".format, px.tolist(), py.tolist()))  # floats format faster
         return f'<polyline points="{pts}" fill="none" class="{cls}" {dash}/>'
     lines = path(train_loss, sy, "l-tr") + path(test_loss, sy, "l-te")
     legend = [("train loss", "#666", ""), ("test loss", "#0877bd", "")]
@@ -252,8 +303,8 @@ def loss_svg(train_loss, test_loss, train_acc=None, test_acc=None, width=360, he
                   f'stroke-dasharray="{d}"/><text x="{pad_l + i * 82 + 20}" y="13">{t}</text>'
                   for i, (t, c, d) in enumerate(legend))
     bands = []
-    for k in range(min(n, 60)):
-        e0, e1 = k * n // min(n, 60), (k + 1) * n // min(n, 60)
+    for k in range(min(n, 40)):
+        e0, e1 = k * n // min(n, 40), (k + 1) * n // min(n, 40)
         e = min(e1, n) - 1
         tip = f"epoch {e}: train loss {train_loss[e]:.4f}, test loss {test_loss[e]:.4f}"
         if train_acc is not None:
@@ -268,3 +319,12 @@ def loss_svg(train_loss, test_loss, train_acc=None, test_acc=None, width=360, he
             f'xmlns="http://www.w3.org/2000/svg">{yt}{xt}{at}{leg}'
             f'<line class="ax" x1="{pad_l}" x2="{pad_l + w}" y1="{pad_t + h}" y2="{pad_t + h}"/>'
             f'{lines}{"".join(bands)}<text x="{pad_l + w / 2}" y="{height - 1}" text-anchor="middle">epoch</text></svg>')
+
+
+def live_layout(left: str, right: str) -> str:
+    """Two panes side by side (stacked on a narrow screen): the network, then the output."""
+    css = (".nn-live{display:flex;gap:18px;align-items:flex-start;flex-wrap:wrap}.nn-live>.nn-left"
+           "{flex:3 1 420px;min-width:0}.nn-live>.nn-right{flex:1.9 1 280px;min-width:0}"
+           ".nn-rate{font-size:12px;color:#777}")
+    return (f"<style>{css}</style><div class='nn-live'><div class='nn-left'>{left}</div>"
+            f"<div class='nn-right'>{right}</div></div>")

@@ -1,6 +1,7 @@
 """The toy lab through Streamlit's AppTest: the whole script, headless (no clock, no browser)."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -21,7 +22,11 @@ def start(**query) -> AppTest:
 
 
 def html(at) -> str:
-    return "".join(m.value for m in at.markdown)
+    """What the page shows: its Markdown, and the live view's HTML (a component whose JS
+    AppTest never runs, so its data is read from the element)."""
+    live = [json.loads(e.proto.json)["html"] for e in at.get("bidi_component")
+            if e.proto.component_name == "nn_playground_html"]
+    return "".join(m.value for m in at.markdown) + "".join(live)
 
 
 def epoch(at) -> int:

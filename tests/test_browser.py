@@ -138,3 +138,18 @@ def test_screenshots(browser, server, size):
     page.screenshot(path=str(SHOTS / f"toy-lab-{size[0]}x{size[1]}.png"))
     no_traceback(page)
     page.close()
+
+
+def test_hovering_a_neuron_shows_its_map_large_and_weights_carry_their_values(page, server):
+    open_toy(page, server)
+    frame = page.locator(".nn-svg .node > rect[fill=transparent]").nth(3)  # layer 1, neuron 2
+    zoom = "getComputedStyle(document.querySelector('#nn-z3')).display"
+    assert page.evaluate(zoom) == "none"
+    bb = frame.bounding_box()
+    page.mouse.move(bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2)
+    assert wait_for(lambda: page.evaluate(zoom) == "inline", 5)
+    big = page.locator("#nn-z3 > rect").bounding_box()
+    assert big["width"] > 3 * bb["width"]
+    page.mouse.move(5, 5)
+    assert wait_for(lambda: page.evaluate(zoom) == "none", 5)
+    assert page.locator(".nn-svg .w title").first.text_content().startswith("weight ")

@@ -42,7 +42,9 @@ def test_network_diagram_draws_every_neuron_and_every_weight():
     run, svg = _svg_for(ToySettings(features=("x1", "x2", "x1x2"), hidden=(4, 3)))
     assert svg.count('class="node"') == 3 + 4 + 3 + 1
     assert svg.count('class="w"') == 3 * 4 + 4 * 3 + 3 * 1
-    assert svg.count("<image") == 11
+    assert svg.count("<image") == 2 * 3 + 1  # each input (and its zoom), one sprite for every neuron
+    assert svg.count("<use") == 2 * (4 + 3 + 1)
+    assert svg.count('class="zoom"') == 3 + 4 + 3 + 1  # a large copy of each map, shown on hover
     assert svg.count('class="bias"') == 4 + 3 + 1
     w = run.weights()[0][0]
     assert f"weight {w[0, 0]:.3f}" in svg  # a weight's value is its hover text
@@ -61,11 +63,13 @@ def test_decision_map_draws_train_and_optionally_test_points():
     run = ToyRun(ToySettings())
     out = run.maps()[-1]
     svg = charts.decision_map_svg(out, *run.toy)
-    assert svg.count('class="tr"') == len(run.toy.y_train) and 'class="te"' not in svg
+    count = lambda cls, colour: sum(d.count("M") for c, d in re.findall(
+        rf'class="{cls}" fill="({colour})" d="([^"]*)"', svg))
+    assert count("tr", "#0877bd") == int((run.toy.y_train > 0).sum())
+    assert count("tr", "#f59322") == int((run.toy.y_train < 0).sum())
+    assert 'class="te"' not in svg
     svg = charts.decision_map_svg(out, *run.toy, show_test=True)
-    assert svg.count('class="te"') == len(run.toy.y_test)
-    blue = sum(1 for c in re.findall(r'class="tr"[^>]*fill="(#[0-9a-f]{6})"', svg) if c == "#0877bd")
-    assert blue == int((run.toy.y_train > 0).sum())
+    assert count("te", "#[0-9a-f]{6}") == len(run.toy.y_test)
 
 
 def test_loss_chart_downsamples_and_hovers():
@@ -73,8 +77,8 @@ def test_loss_chart_downsamples_and_hovers():
     loss = np.linspace(1, 0.1, n)
     svg = charts.loss_svg(loss, loss * 1.1, np.linspace(0.5, 1, n), np.linspace(0.5, 0.9, n))
     for line in re.findall(r'points="([^"]*)"', svg):
-        assert len(line.split()) <= 601
-    assert svg.count("<title>epoch") == 60
+        assert len(line.split()) <= 401
+    assert svg.count("<title>epoch") == 40
     assert "epoch 49999: train loss 0.1000" in svg
     assert "test acc." in svg
 

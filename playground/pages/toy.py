@@ -9,6 +9,7 @@ from engine.toydata import FEATURES
 from engine.train import NOT_FINITE
 from playground import charts
 from playground.guard import guarded
+from playground.htmlview import html_view
 from playground.settings import SettingsError, ToySettings
 from playground.toy_ui import advanced_ui, data_ui, network_ui, seed_widgets, toolbar_ui, wanted_settings
 from playground.toyrun import ToyRun
@@ -86,38 +87,34 @@ def _rate(epoch: int) -> float:
     return rate
 
 
-def output_view(run: ToyRun, maps) -> None:
+def live_html(run: ToyRun) -> str:
+    """The whole live view as one block of HTML: network, numbers, loss chart, output map."""
     s, h = run.settings, run.history
+    maps = run.maps()
     regression = s.problem == "regression"
     rate = _rate(run.epoch)
-    st.markdown(charts.stats_html(run.epoch, h.last("train_loss"), h.last("test_loss"),
-                                  None if regression else h.last("test_acc")), unsafe_allow_html=True)
+    network = charts.network_svg([FEATURES[f].label for f in s.features], run.input_maps(), maps[:-1], maps[-1],
+                                 run.weights(), discretise=s.discretise and not regression)
+    stats = charts.stats_html(run.epoch, h.last("train_loss"), h.last("test_loss"),
+                              None if regression else h.last("test_acc"))
     acc = {} if regression else dict(train_acc=h.series("train_acc"), test_acc=h.series("test_acc"))
-    st.markdown(charts.loss_svg(h.series("train_loss"), h.series("test_loss"), **acc), unsafe_allow_html=True)
-    st.markdown(charts.decision_map_svg(maps[-1], *run.toy, show_test=s.show_test, discretise=s.discretise,
-                                        regression=regression), unsafe_allow_html=True)
-    st.caption(f"{rate:,.0f} epochs per second" if st.session_state.playing else "Paused")
+    loss = charts.loss_svg(h.series("train_loss"), h.series("test_loss"), **acc)
+    out_map = charts.decision_map_svg(maps[-1], *run.toy, show_test=s.show_test, discretise=s.discretise,
+                                      regression=regression)
+    speed = f"{rate:,.0f} epochs per second" if st.session_state.playing else "Paused"
+    return charts.live_layout(network, stats + loss + out_map + f'<div class="nn-rate">{speed}</div>')
 
 
 @guarded
 def live(run: ToyRun) -> None:
     """Everything that changes while training, redrawn on each tick: one chunk of epochs, then
-    the network, the output map, the numbers and the loss chart."""
+    the network, the numbers, the loss chart and the output map."""
     if st.session_state.playing and not run.divergence:
         run.train(st.session_state.speed)
         if run.divergence:
             st.session_state.playing = False
             st.rerun(scope="app")
-    maps = run.maps()
-    s = run.settings
-    net_col, out_col = st.columns([3, 1.9], gap="medium")
-    with net_col:
-        st.markdown(charts.network_svg([FEATURES[f].label for f in s.features], run.input_maps(), maps[:-1],
-                                       maps[-1], run.weights(),
-                                       discretise=s.discretise and s.problem != "regression"),
-                    unsafe_allow_html=True)
-    with out_col:
-        output_view(run, maps)
+    html_view(live_html(run), key="toy_live")
 
 
 def apply_settings(run: ToyRun, hidden: tuple[int, ...]) -> None:
