@@ -6,6 +6,7 @@ state, or only new hyperparameters) and says so.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import jax
@@ -20,6 +21,8 @@ from engine.train import Data, HParams, TrainConfig, TrainState, evaluate_jit, i
 from playground.settings import DATA_FIELDS, NETWORK_FIELDS, ToySettings
 
 GRID = 100  # the decision map's resolution
+CHUNK_SIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)  # epochs per frame; each size compiles once
+FRAME_BUDGET_MS = 100.0  # a chunk no longer than this keeps Pause immediate
 METRICS = ("train_loss", "test_loss", "train_acc", "test_acc")
 
 
@@ -61,6 +64,7 @@ class ToyRun:
     def __init__(self, settings: ToySettings):
         self.settings = settings
         self.grid_x = grid_points(GRID)  # (GRID², 2)
+        self.ms_per_epoch = 0.0
         self._new_data()
         self.reset()
 
@@ -109,13 +113,23 @@ class ToyRun:
     def epoch(self) -> int:
         return len(self.history.series("train_loss")) - 1
 
+    def frame_epochs(self, speed: int) -> int:
+        """Epochs to train in one frame: ``speed``, or fewer when that would take longer than
+        FRAME_BUDGET_MS on this machine (measured on earlier chunks)."""
+        fits = [n for n in CHUNK_SIZES if n <= speed and n * self.ms_per_epoch <= FRAME_BUDGET_MS]
+        return max(fits, default=1)
+
     def train(self, n_epochs: int) -> int:
         """Train up to ``n_epochs``; return how many ran (fewer when the loss diverged)."""
         if self.divergence:
             return 0
+        started = time.perf_counter()
         state, m = train_chunk(self.state, self.data, hparams_of(self.settings), config=self.config,
                                n_epochs=n_epochs)
         m = jax.device_get(m)
+        elapsed_ms = (time.perf_counter() - started) * 1e3
+        if elapsed_ms < 1000:  # longer means it compiled: not a measure of speed
+            self.ms_per_epoch = 0.7 * self.ms_per_epoch + 0.3 * elapsed_ms / n_epochs
         ran = int(np.isfinite(m["train_loss"]).sum())
         self.state = state
         self.divergence = int(m["diverged"])

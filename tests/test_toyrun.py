@@ -87,3 +87,16 @@ def test_the_decision_map_is_the_output_on_the_plane():
     out = run.maps()[-1]
     c = GRID // 2
     assert out[c, c] > 0.5 and out[0, 0] < -0.5 and out[-1, -1] < -0.5
+
+
+def test_a_frame_never_asks_for_more_than_fits_in_a_tenth_of_a_second():
+    run = ToyRun(ToySettings())
+    assert run.frame_epochs(1000) == 1000  # nothing measured yet
+    run.ms_per_epoch = 0.3
+    assert run.frame_epochs(1000) == 200 and run.frame_epochs(50) == 50
+    run.ms_per_epoch = 500.0
+    assert run.frame_epochs(1000) == 1
+    run.ms_per_epoch = 0.0
+    run.train(10)
+    run.train(10)
+    assert 0 < run.ms_per_epoch < 100

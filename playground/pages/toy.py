@@ -12,10 +12,9 @@ from playground.guard import guarded
 from playground.htmlview import html_view
 from playground.settings import SettingsError, ToySettings
 from playground.toy_ui import advanced_ui, data_ui, network_ui, seed_widgets, toolbar_ui, wanted_settings
-from playground.toyrun import ToyRun
+from playground.toyrun import CHUNK_SIZES, ToyRun
 
 FRAME_SECONDS = 0.05  # while playing: one training chunk and one redraw per tick
-SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
 
 
 def _run() -> ToyRun:
@@ -61,7 +60,8 @@ def toolbar() -> None:
                 icon=":material/skip_next:")
     reset.button("Reset", on_click=_reset, use_container_width=True, key="reset", help="New weights, same data",
                  icon=":material/replay:")
-    speed.select_slider("Speed (epochs per frame)", options=SPEEDS, key="speed")
+    speed.select_slider("Speed (epochs per frame)", options=CHUNK_SIZES, key="speed",
+                        help="At most as many as fit in a tenth of a second, so Pause stays immediate")
     with rest:
         toolbar_ui()
 
@@ -110,7 +110,7 @@ def live(run: ToyRun) -> None:
     """Everything that changes while training, redrawn on each tick: one chunk of epochs, then
     the network, the numbers, the loss chart and the output map."""
     if st.session_state.playing and not run.divergence:
-        run.train(st.session_state.speed)
+        run.train(run.frame_epochs(st.session_state.speed))
         if run.divergence:
             st.session_state.playing = False
             st.rerun(scope="app")
