@@ -23,7 +23,7 @@ CASES = [
 ]
 
 
-def measure(browser, url, query, seconds=6.0, size=(1280, 800)):
+def measure(browser, url, query, seconds=8.0, size=(1280, 800)):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.goto(f"{url}/?{query}")
     wait_idle(page)

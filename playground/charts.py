@@ -167,7 +167,7 @@ def network_svg(feature_labels, input_maps, hidden_maps, out_map, weights, *, di
                              f'<title>weight {values[i][j]:.3f}</title></g>')
     cells = [maps[..., i] for maps in layers[1:] for i in range(maps.shape[-1])] + [out_map[::step, ::step]]
     sprite, pitch = _sprite(cells, discretise)
-    nodes, zooms, rules = [], [], []
+    nodes, zooms = [], []
     k = c = 0  # node number, sprite cell number
     for l, size in enumerate(sizes):
         for i in range(size):
@@ -184,18 +184,13 @@ def network_svg(feature_labels, input_maps, hidden_maps, out_map, weights, *, di
                 label, c = "", c + 1
             nodes.append(_node(k, x, y, pic(x, y), title, label, bias))
             zooms.append(_zoom(k, x, y, pic))
-            rules.append(f"#nn-n{k}:hover~#nn-z{k}")
             k += 1
     defs = (f'<defs><image id="nn-sprite" href="{sprite}" width="{pitch * len(cells)}" height="{pitch}" '
             f'preserveAspectRatio="none"/></defs>')
     heads = "".join(f'<text x="{pos(l, 0)[0] + NODE / 2}" y="14" text-anchor="middle" class="hdr">'
                     f'{"Features" if l == 0 else ("Output" if l == len(sizes) - 1 else f"Layer {l}")}</text>'
                     for l in range(len(sizes)))
-    style = ("<style>.nn-svg .lbl{font:12px " + FONT + ";fill:#333}.nn-svg .hdr{font:bold 12px " + FONT +
-             ";fill:#444}.nn-svg .hit{stroke:transparent;stroke-width:9}.nn-svg .w:hover line:first-child"
-             "{stroke:#111}.nn-svg .zoom{display:none;pointer-events:none}" + ",".join(rules) +
-             "{display:inline}</style>")
-    return (f'{style}<svg class="nn-svg" viewBox="0 0 {width} {height}" width="100%" '
+    return (f'<svg class="nn-svg" viewBox="0 0 {width} {height}" width="100%" '
             f'style="overflow:visible" xmlns="http://www.w3.org/2000/svg">'
             f'{defs}{heads}{"".join(lines)}{"".join(nodes)}{"".join(zooms)}</svg>')
 
@@ -208,10 +203,7 @@ def stats_html(epoch: int, train_loss: float, test_loss: float, test_acc: float 
         cells.append(("Test accuracy", f"{test_acc:.1%}", ""))
     body = "".join(f'<div class="st-{cls}"><div class="k">{k}</div><div class="v" data-stat="{k}">{v}</div></div>'
                    for k, v, cls in cells)
-    css = (".nn-stats{display:flex;gap:14px;align-items:flex-end;flex-wrap:wrap}.nn-stats .k{font-size:12px;"
-           "color:#666}.nn-stats .v{font-size:20px;font-variant-numeric:tabular-nums}.nn-stats .st-big .v"
-           "{font-size:30px;font-weight:600}")
-    return f"<style>{css}</style><div class='nn-stats'>{body}</div>"
+    return f"<div class='nn-stats'>{body}</div>"
 
 
 def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
@@ -259,7 +251,7 @@ def decision_map_svg(out: np.ndarray, points_train, y_train, points_test, y_test
     body = (f'<image href="{uri}" x="{pad_l}" y="{pad_t}" width="{side}" height="{side}" preserveAspectRatio="none"/>'
             f'<rect x="{pad_l}" y="{pad_t}" width="{side}" height="{side}" fill="none" class="ax"/>'
             + dots(points_train, y_train, "tr") + (dots(points_test, y_test, "te") if show_test else "") + axes)
-    return (f'<style>{SVG_CSS}</style><svg class="nn-plot nn-map" viewBox="0 0 {size} {pad_t + side + pad_b}" '
+    return (f'<svg class="nn-plot nn-map" viewBox="0 0 {size} {pad_t + side + pad_b}" '
             f'width="100%" style="max-height:max(220px, calc(100vh - 545px))" '
             f'xmlns="http://www.w3.org/2000/svg">{body}</svg>')
 
@@ -313,9 +305,7 @@ def loss_svg(train_loss, test_loss, train_acc=None, test_acc=None, width=360, he
         x1 = sx(min(e1, last)) if n > 1 else pad_l + w
         bands.append(f'<rect class="band" x="{x0:.1f}" y="{pad_t}" width="{max(x1 - x0, 1):.1f}" '
                      f'height="{h}"><title>{tip}</title></rect>')
-    css = (".nn-loss .l-tr{stroke:#666;stroke-width:2}.nn-loss .l-te{stroke:#0877bd;stroke-width:2}"
-           ".nn-loss .l-tra{stroke:#999;stroke-width:1.5}.nn-loss .l-tea{stroke:#f59322;stroke-width:1.5}")
-    return (f'<style>{SVG_CSS}{css}</style><svg class="nn-plot nn-loss" viewBox="0 0 {width} {height}" width="100%" '
+    return (f'<svg class="nn-plot nn-loss" viewBox="0 0 {width} {height}" width="100%" '
             f'xmlns="http://www.w3.org/2000/svg">{yt}{xt}{at}{leg}'
             f'<line class="ax" x1="{pad_l}" x2="{pad_l + w}" y1="{pad_t + h}" y2="{pad_t + h}"/>'
             f'{lines}{"".join(bands)}<text x="{pad_l + w / 2}" y="{height - 1}" text-anchor="middle">epoch</text></svg>')
@@ -323,8 +313,25 @@ def loss_svg(train_loss, test_loss, train_acc=None, test_acc=None, width=360, he
 
 def live_layout(left: str, right: str) -> str:
     """Two panes side by side (stacked on a narrow screen): the network, then the output."""
-    css = (".nn-live{display:flex;gap:18px;align-items:flex-start;flex-wrap:wrap}.nn-live>.nn-left"
-           "{flex:3 1 420px;min-width:0}.nn-live>.nn-right{flex:1.9 1 280px;min-width:0}"
-           ".nn-rate{font-size:12px;color:#777}")
-    return (f"<style>{css}</style><div class='nn-live'><div class='nn-left'>{left}</div>"
+    return (f"<div class='nn-live'><div class='nn-left'>{left}</div>"
             f"<div class='nn-right'>{right}</div></div>")
+
+
+MAX_NODES = 8 * 16 + 7 + 1  # the toy lab's largest network: 7 inputs, 8 layers of 16, one output
+
+# All the live view's styles, sent to the page once (a <style> inside every frame would make the
+# browser restyle the whole page on every redraw). Hover rule: neuron k shows its zoom k.
+LIVE_CSS = (
+    ".nn-live{display:flex;gap:18px;align-items:flex-start;flex-wrap:wrap}"
+    ".nn-live>.nn-left{flex:3 1 420px;min-width:0}.nn-live>.nn-right{flex:1.9 1 280px;min-width:0}"
+    ".nn-rate{font-size:12px;color:#777}"
+    ".nn-stats{display:flex;gap:14px;align-items:flex-end;flex-wrap:wrap}.nn-stats .k{font-size:12px;color:#666}"
+    ".nn-stats .v{font-size:20px;font-variant-numeric:tabular-nums}.nn-stats .st-big .v{font-size:30px;font-weight:600}"
+    ".nn-svg .lbl{font:12px " + FONT + ";fill:#333}.nn-svg .hdr{font:bold 12px " + FONT + ";fill:#444}"
+    ".nn-svg .hit{stroke:transparent;stroke-width:9}.nn-svg .w:hover line:first-child{stroke:#111}"
+    ".nn-svg .zoom{display:none;pointer-events:none}"
+    + ",".join(f"#nn-n{k}:hover~#nn-z{k}" for k in range(MAX_NODES)) + "{display:inline}"
+    + SVG_CSS +
+    ".nn-loss .l-tr{stroke:#666;stroke-width:2}.nn-loss .l-te{stroke:#0877bd;stroke-width:2}"
+    ".nn-loss .l-tra{stroke:#999;stroke-width:1.5}.nn-loss .l-tea{stroke:#f59322;stroke-width:1.5}"
+)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.charts import LIVE_CSS
+
 _JS = """
 export default function (component) {
   const { data, parentElement } = component;
@@ -26,7 +28,7 @@ export default function (component) {
 }
 """
 
-_view = st.components.v2.component("nn_playground_html", js=_JS, isolate_styles=False)
+_view = st.components.v2.component("nn_playground_html", js=_JS, css=LIVE_CSS, isolate_styles=False)
 
 
 def html_view(html: str, *, key: str) -> None:

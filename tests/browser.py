@@ -107,6 +107,7 @@ def count_updates(page, seconds: float) -> tuple[float, int, int]:
             return [seen.size + 1, first, read(), performance.now() - t0];
         }""", seconds * 1000)
     distinct, first, last, ms = result
+    last = last if last is not None else epoch(page)  # read between two redraws: read again
     return (distinct - 1) / (ms / 1000), first, last
 
 
