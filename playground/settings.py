@@ -18,6 +18,8 @@ from engine.toydata import DATASETS, FEATURES
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REGULARISATIONS = {"none": "None", "l1": "L1", "l2": "L2"}
+WEIGHT_DECAYS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)  # epochs per frame; each size compiles once
 PROBLEMS = {"classification": "Classification", "regression": "Regression"}
 MAX_TOY_LAYERS = 8
 MAX_TOY_NEURONS = 16
@@ -41,6 +43,15 @@ def _number(lo, hi, kind=float) -> Field:
         ok = isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi
         return None if ok and (kind is float or float(v).is_integer()) else f"must be a {_KIND[kind]} from {lo} to {hi}"
     return Field(check, kind, lambda v: f"{v:g}" if kind is float else str(int(v)))
+
+
+def _one_of(values, kind=float) -> Field:
+    """A number from a fixed list (the values a select-slider offers)."""
+    def check(v):
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and any(abs(v - c) <= 1e-9 * max(1, c)
+                                                                             for c in values)
+        return None if ok else f"must be one of {', '.join(f'{c:g}' for c in values)}"
+    return Field(check, kind, lambda v: f"{v:g}")
 
 
 def _choice(table) -> Field:
@@ -76,7 +87,7 @@ FIELDS: dict[str, Field] = {
     "dataset": _choice(DATASETS),
     "noise": _number(0, 50, int),
     "train_ratio": _number(10, 90, int),
-    "batch_size": _number(1, 1200, int),
+    "batch_size": _number(1, 100, int),
     "data_seed": _number(0, 2**31 - 1, int),
     "seed": _number(0, 2**31 - 1, int),
     "features": Field(_features_check, _split, ",".join),
@@ -85,16 +96,16 @@ FIELDS: dict[str, Field] = {
     "activation": _choice(ACTIVATIONS),
     "head": _choice(HEADS),
     "init": _choice(INITIALISERS),
-    "learning_rate": _number(1e-6, 10.0),
+    "learning_rate": _one_of(LEARNING_RATES),
     "optimiser": _choice(OPTIMISERS),
     "momentum": _number(0.0, 0.999),
-    "weight_decay": _number(0.0, 1.0),
+    "weight_decay": _one_of(WEIGHT_DECAYS),
     "schedule": _choice(SCHEDULES),
     "schedule_period": _number(1, 100_000, int),
     "schedule_rate": _number(0.01, 1.0),
     "regularisation": _choice(REGULARISATIONS),
-    "reg_rate": _number(0.0, 10.0),
-    "speed": _number(1, 1000, int),
+    "reg_rate": _one_of(REG_RATES),
+    "speed": _one_of(SPEEDS, int),
     "show_test": _flag(),
     "discretise": _flag(),
 }

@@ -17,7 +17,7 @@ from engine.optim import OPTIMISERS, SCHEDULES
 from engine.toydata import DATASETS, FEATURES, make_toy_data
 from playground import charts
 from playground.settings import (LEARNING_RATES, MAX_TOY_LAYERS, MAX_TOY_NEURONS, PROBLEMS, REG_RATES,
-                                 REGULARISATIONS, ToySettings)
+                                 REGULARISATIONS, WEIGHT_DECAYS, ToySettings)
 
 # widget key -> settings field, for the widgets that map one to one
 SIMPLE = {"problem": "problem", "dataset": "dataset", "noise": "noise", "train_ratio": "train_ratio",
@@ -73,7 +73,7 @@ def data_ui() -> None:
     st.selectbox("Data set", names, format_func=lambda n: DATASETS[n].label, key="dataset")
     st.slider("Noise (%)", 0, 50, step=5, key="noise")
     st.slider("Training data (%)", 10, 90, step=10, key="train_ratio")
-    st.slider("Batch size", 1, 30, key="batch_size")
+    st.slider("Batch size", 1, 100, key="batch_size")
     st.button("Regenerate", icon=":material/refresh:", on_click=_regenerate, help="New data from the next data seed, same network",
               use_container_width=True)
     st.toggle("Show test data", key="show_test")
@@ -118,7 +118,7 @@ def advanced_ui() -> None:
         label = "β₁ (momentum of the gradient average)" if "adam" in st.session_state.optimiser else "Momentum"
         st.slider(label, 0.0, 0.99, step=0.01, key="momentum")
     if "weight_decay" in uses:
-        st.select_slider("Weight decay", options=[0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1], key="weight_decay")
+        st.select_slider("Weight decay", options=WEIGHT_DECAYS, key="weight_decay", format_func=lambda v: f"{v:g}")
     st.selectbox("Learning-rate schedule", list(SCHEDULES), format_func=lambda s: SCHEDULES[s].label,
                  key="schedule")
     if st.session_state.schedule != "constant":

@@ -18,10 +18,9 @@ from engine.model import MLPSpec
 from engine.toydata import ToyData, features, grid_points, make_toy_data
 from engine.train import Data, HParams, TrainConfig, TrainState, evaluate_jit, init_state, make_hparams, \
     new_optimiser, train_chunk
-from playground.settings import DATA_FIELDS, NETWORK_FIELDS, ToySettings
+from playground.settings import DATA_FIELDS, NETWORK_FIELDS, SPEEDS, ToySettings
 
 GRID = 100  # the decision map's resolution
-CHUNK_SIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)  # epochs per frame; each size compiles once
 FRAME_BUDGET_MS = 100.0  # a chunk no longer than this keeps Pause immediate
 METRICS = ("train_loss", "test_loss", "train_acc", "test_acc")
 
@@ -116,7 +115,7 @@ class ToyRun:
     def frame_epochs(self, speed: int) -> int:
         """Epochs to train in one frame: ``speed``, or fewer when that would take longer than
         FRAME_BUDGET_MS on this machine (measured on earlier chunks)."""
-        fits = [n for n in CHUNK_SIZES if n <= speed and n * self.ms_per_epoch <= FRAME_BUDGET_MS]
+        fits = [n for n in SPEEDS if n <= speed and n * self.ms_per_epoch <= FRAME_BUDGET_MS]
         return max(fits, default=1)
 
     def train(self, n_epochs: int) -> int:

@@ -131,3 +131,11 @@ def test_an_unexpected_error_becomes_one_sentence_not_a_traceback(monkeypatch):
     monkeypatch.setattr(ToyRun, "maps", lambda self: 1 / 0)
     at = start()
     assert any("Something went wrong" in e.value and "ZeroDivisionError" in e.value for e in at.error)
+
+
+def test_link_values_a_widget_cannot_show_are_refused_not_crashing():
+    at = start(learning_rate="0.05", speed="37", batch_size="500", reg_rate="0.2", noise="7")
+    notice = " ".join(w.value for w in at.warning)
+    for name in ("learning_rate", "speed", "batch_size", "reg_rate"):
+        assert name in notice
+    assert at.session_state.toy_run.settings.noise == 7

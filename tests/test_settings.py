@@ -15,11 +15,13 @@ def test_defaults_are_tf_playgrounds():
 
 @pytest.mark.parametrize("change,named,range_text", [
     (dict(hidden=(4,) * 200), "hidden", "0 to 8 layers"),
-    (dict(learning_rate=-0.1), "learning_rate", "1e-06 to 10"),
+    (dict(learning_rate=-0.1), "learning_rate", "0.03"),
+    (dict(learning_rate=0.05), "learning_rate", "one of 1e-05"),
+    (dict(speed=37), "speed", "one of 1, 2, 5"),
     (dict(noise=300), "noise", "0 to 50"),
     (dict(activation="swish2"), "activation", "relu"),
     (dict(features=()), "features", "one or more"),
-    (dict(batch_size=0), "batch_size", "1 to 1200"),
+    (dict(batch_size=0), "batch_size", "1 to 100"),
     (dict(dataset="plane"), "dataset", "regression"),
     (dict(head="linear_mse"), "head", "regression"),
 ])

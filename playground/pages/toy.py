@@ -10,9 +10,9 @@ from engine.train import NOT_FINITE
 from playground import charts
 from playground.guard import guarded
 from playground.htmlview import html_view
-from playground.settings import SettingsError, ToySettings
+from playground.settings import SPEEDS, SettingsError, ToySettings
 from playground.toy_ui import advanced_ui, data_ui, network_ui, seed_widgets, toolbar_ui, wanted_settings
-from playground.toyrun import CHUNK_SIZES, ToyRun
+from playground.toyrun import ToyRun
 
 FRAME_SECONDS = 0.05  # while playing: one training chunk and one redraw per tick
 
@@ -60,7 +60,7 @@ def toolbar() -> None:
                 icon=":material/skip_next:")
     reset.button("Reset", on_click=_reset, use_container_width=True, key="reset", help="New weights, same data",
                  icon=":material/replay:")
-    speed.select_slider("Speed (epochs per frame)", options=CHUNK_SIZES, key="speed",
+    speed.select_slider("Speed (epochs per frame)", options=SPEEDS, key="speed",
                         help="At most as many as fit in a tenth of a second, so Pause stays immediate")
     with rest:
         toolbar_ui()
