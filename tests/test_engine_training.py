@@ -214,3 +214,22 @@ def test_engine_never_imports_streamlit_or_plotly():
             "bad = [m for m in sys.modules if m.split('.')[0] in ('streamlit', 'plotly')]\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_layer_activations_and_predict_follow_the_forward_pass():
+    from engine.inspect import layer_activations, neuron_maps, predict
+    spec = MLPSpec(3, (5, 4), 3, "relu", "softmax_ce")
+    params = init_params(jax.random.key(0), spec)
+    x = jax.random.normal(jax.random.key(1), (6, 3))
+    acts = layer_activations(params, spec, x)
+    assert [a.shape for a in acts] == [(6, 5), (6, 4), (6, 3)]
+    h1 = jax.nn.relu(x @ params[0][0] + params[0][1])
+    np.testing.assert_allclose(acts[0], h1, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(acts[-1].sum(1), 1.0, rtol=1e-5)  # class probabilities
+    np.testing.assert_allclose(predict(params, spec, x), acts[-1], rtol=1e-5)
+    binary = MLPSpec(2, (3,), 1, "tanh", "sigmoid_bce")
+    p2 = init_params(jax.random.key(2), binary)
+    out = neuron_maps(p2, binary, jnp.ones((4, 2)))[-1]
+    z = jnp.ones((4, 2)) @ p2[0][0] + p2[0][1]
+    z = jnp.tanh(z) @ p2[1][0] + p2[1][1]
+    np.testing.assert_allclose(out, 2 * jax.nn.sigmoid(z[:, 0]) - 1, rtol=1e-5, atol=1e-6)
