@@ -30,6 +30,7 @@ test: install-test
 bench: install-test
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/ui.py
+	$(BIN)/python benchmarks/digits.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
