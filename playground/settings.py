@@ -1,4 +1,4 @@
-"""The toy lab's settings: one frozen, self-validating object that round-trips through a URL.
+"""Settings objects: one frozen, self-validating object that round-trips through a URL.
 
 A table of fields (name -> how to parse, check and print it) drives validation, the URL
 query string and the defaults, so the page, the links and the tests all read one source.
@@ -6,7 +6,7 @@ query string and the defaults, so the page, the links and the tests all read one
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, ClassVar, NamedTuple
 
 from engine.activations import ACTIVATIONS
 from engine.heads import HEADS
@@ -111,8 +111,59 @@ FIELDS: dict[str, Field] = {
 }
 
 
+class FieldSettings:
+    """Validation and URL round trips for a frozen dataclass whose fields are described in
+    the class attribute ``FIELDS`` (name -> Field). Subclasses add cross-field checks in
+    ``_check``."""
+
+    FIELDS: ClassVar[dict[str, Field]] = {}
+
+    def __post_init__(self):
+        for name, field in self.FIELDS.items():
+            problem = field.check(getattr(self, name))
+            if problem:
+                raise SettingsError(f"{name} {problem}; got {getattr(self, name)!r}")
+        self._check()
+
+    def _check(self) -> None:
+        pass
+
+    def changed(self, **changes):
+        """A copy with ``changes``; raises SettingsError naming the field if one is out of range."""
+        return replace(self, **changes)
+
+    def to_query(self) -> dict[str, str]:
+        """The settings that differ from the defaults, as URL query parameters."""
+        default = type(self)()
+        return {n: f.show(getattr(self, n)) for n, f in self.FIELDS.items() if getattr(self, n) != getattr(default, n)}
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]):
+        """Settings from URL parameters, and notices naming the unknown or bad ones skipped."""
+        values, notices = asdict(cls()), []
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        for key, raw in query.items():
+            if key not in cls.FIELDS:
+                notices.append(f"unknown parameter {key!r}")
+                continue
+            try:
+                value = cls.FIELDS[key].parse(raw)
+            except (ValueError, KeyError):
+                notices.append(f"{key}={raw!r} is not readable")
+                continue
+            problem = cls.FIELDS[key].check(value)
+            if problem:
+                notices.append(f"{key} {problem}; got {raw!r}")
+                continue
+            values[key] = value
+        try:
+            return cls(**values), notices
+        except SettingsError as e:  # fields fine alone but not together
+            return cls(), notices + [str(e)]
+
+
 @dataclass(frozen=True)
-class ToySettings:
+class ToySettings(FieldSettings):
     problem: str = "classification"
     dataset: str = "circle"
     noise: int = 0  # percent
@@ -138,50 +189,15 @@ class ToySettings:
     show_test: bool = False
     discretise: bool = False
 
-    def __post_init__(self):
-        for name, field in FIELDS.items():
-            problem = field.check(getattr(self, name))
-            if problem:
-                raise SettingsError(f"{name} {problem}; got {getattr(self, name)!r}")
+    FIELDS: ClassVar[dict[str, Field]] = FIELDS
+
+    def _check(self):
         for name, table in (("dataset", DATASETS), ("head", HEADS)):
             item = table[getattr(self, name)]
             if item.problem != self.problem:
                 raise SettingsError(f"{name} {getattr(self, name)!r} is for {item.problem}, not {self.problem}")
         if HEADS[self.head].multiclass:
             raise SettingsError("head softmax_ce needs several classes; the toy data sets have two")
-
-    def changed(self, **changes) -> "ToySettings":
-        """A copy with ``changes``; raises SettingsError naming the field if one is out of range."""
-        return replace(self, **changes)
-
-    def to_query(self) -> dict[str, str]:
-        """The settings that differ from the defaults, as URL query parameters."""
-        default = ToySettings()
-        return {n: FIELDS[n].show(getattr(self, n)) for n in FIELDS if getattr(self, n) != getattr(default, n)}
-
-    @classmethod
-    def from_query(cls, query: dict[str, str]) -> tuple["ToySettings", list[str]]:
-        """Settings from URL parameters; unknown or bad ones are skipped and named in notices."""
-        values, notices = asdict(cls()), []
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-        for key, raw in query.items():
-            if key not in FIELDS:
-                notices.append(f"unknown parameter {key!r}")
-                continue
-            try:
-                value = FIELDS[key].parse(raw)
-            except (ValueError, KeyError):
-                notices.append(f"{key}={raw!r} is not readable")
-                continue
-            problem = FIELDS[key].check(value)
-            if problem:
-                notices.append(f"{key} {problem}; got {raw!r}")
-                continue
-            values[key] = value
-        try:
-            return cls(**values), notices
-        except SettingsError as e:  # fields fine alone but not together
-            return cls(), notices + [str(e)]
 
     @property
     def reg_l1(self) -> float:
