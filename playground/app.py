@@ -14,7 +14,8 @@ configure_jax()
 st.set_page_config(page_title="nn-playground", page_icon="🧠", layout="wide",
                    initial_sidebar_state="collapsed")
 
-PAGES = Path(__file__).with_name("pages")
+PAGES = Path(__file__).with_name("views")  # not "pages": Streamlit would list that folder twice
 st.navigation([
     st.Page(PAGES / "toy.py", title="Toy lab", icon="🎛️", default=True, url_path="toy"),
+    st.Page(PAGES / "digits.py", title="Digits lab", icon="✍️", url_path="digits"),
 ]).run()

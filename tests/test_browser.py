@@ -153,3 +153,25 @@ def test_hovering_a_neuron_shows_its_map_large_and_weights_carry_their_values(pa
     page.mouse.move(5, 5)
     assert wait_for(lambda: page.evaluate(zoom) == "none", 5)
     assert page.locator(".nn-svg .w title").first.text_content().startswith("weight ")
+
+
+def test_digits_lab_trains_and_the_layer_images_change(page, server):
+    page.goto(f"{server}/digits?hidden=64&epochs=3")
+    wait_idle(page, 120_000)
+    charts = page.locator("[data-testid=stPlotlyChart]")
+    charts.first.wait_for()
+
+    def layer_image():  # the plot of layer 1's activations for the chosen digit
+        return page.locator("[data-testid=stPlotlyChart]", has_text="layer 1").locator("image").first.get_attribute("href")
+
+    def loss_curve():
+        return page.locator("[data-testid=stPlotlyChart]", has_text="loss").locator("path.js-line").first.get_attribute("d")
+
+    before_img, before_curve = layer_image(), loss_curve()
+    page.get_by_role("button", name="Train").click()
+    assert wait_for(lambda: "Epoch 3 of 3" in page.locator("[data-testid=stProgress]").inner_text(), 120)
+    wait_idle(page, 60_000)
+    assert wait_for(lambda: layer_image() != before_img and loss_curve() != before_curve, 30)
+    page.get_by_text("Confusion matrix").wait_for(timeout=30_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "digits-lab-1280x800.png"), full_page=True)

@@ -1,0 +1,122 @@
+"""One digits-lab run: data, network, optimiser state, history. No Streamlit here."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from engine.digits_data import Digits, load, split
+from engine.inspect import layer_activations
+from engine.model import MLPSpec
+from engine.train import Data, TrainConfig, TrainState, evaluate_jit, init_state, make_hparams, new_optimiser, \
+    train_chunk
+from playground.digits_settings import DIGIT_RESET_FIELDS, DigitsSettings
+from playground.toyrun import History
+
+
+@lru_cache(maxsize=4)
+def cached_source(name: str) -> tuple[Digits, str | None]:
+    """Each source is read (or downloaded) once per server process."""
+    return load(name)
+
+
+class DigitsRun:
+    def __init__(self, settings: DigitsSettings):
+        self.settings = settings
+        self.notice: str | None = None
+        self._new_data()
+        self.reset()
+
+    def _new_data(self) -> None:
+        s = self.settings
+        full, self.notice = cached_source(s.source)
+        self.digits = split(full, s.val_ratio / 100, s.seed)
+        self.data = Data(*(jnp.asarray(a) for a in self.digits[:4]))
+
+    @property
+    def config(self) -> TrainConfig:
+        s = self.settings
+        spec = MLPSpec(self.digits.x_train.shape[1], s.hidden, 10, s.activation, "softmax_ce")
+        # Shifting an 8×8 digit by a pixel moves an eighth of it: augmentation is for 28×28 digits.
+        shift = s.augment and self.digits.side >= 16
+        return TrainConfig(spec, s.optimiser, s.batch_size, dropout=s.dropout > 0,
+                           augment="shift" if shift else "none")
+
+    @property
+    def hparams(self):
+        s = self.settings
+        return make_hparams(s.learning_rate, 0.9, 0.0, l2=s.weight_decay, dropout=s.dropout, schedule="cosine",
+                            schedule_period=s.epochs)
+
+    @property
+    def epoch(self) -> int:
+        return len(self.history.series("train_loss")) - 1
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.settings.epochs or bool(self.divergence)
+
+    def apply(self, s: DigitsSettings) -> str | None:
+        """Adopt new settings; a new data set or architecture starts again (and says so)."""
+        old, self.settings = self.settings, s
+        changed = [n for n in DIGIT_RESET_FIELDS if getattr(old, n) != getattr(s, n)]
+        if {"source", "val_ratio", "seed"} & set(changed):
+            self._new_data()
+        if changed:
+            self.reset()
+            return f"Changed {', '.join(changed)}: training starts again from epoch 0."
+        if old.optimiser != s.optimiser:
+            self.state = new_optimiser(self.state, self.config)
+        return None
+
+    def reset(self) -> None:
+        self.state: TrainState = init_state(jax.random.key(self.settings.seed), self.config)
+        self.history = History()
+        self.history.add(jax.device_get(evaluate_jit(self.state.params, self.config.spec, self.data)))
+        self.divergence = 0
+
+    def train(self, n_epochs: int = 1) -> int:
+        """Train up to ``n_epochs`` more (never past the planned number); return how many ran."""
+        n = min(n_epochs, self.settings.epochs - self.epoch)
+        if n <= 0 or self.divergence:
+            return 0
+        self.state, m = train_chunk(self.state, self.data, self.hparams, config=self.config, n_epochs=n)
+        m = jax.device_get(m)
+        ran = int(np.isfinite(m["train_loss"]).sum())
+        self.divergence = int(m["diverged"])
+        if ran:
+            self.history.add({k: m[k][:ran] for k in ("train_loss", "test_loss", "train_acc", "test_acc")})
+        return ran
+
+    # --- looking inside -----------------------------------------------------------------------
+    def activations(self, index: int) -> list[np.ndarray]:
+        """Every layer's activation for validation digit ``index``; the last is the class probabilities."""
+        x = self.data.x_test[index:index + 1]
+        return [np.asarray(a[0]) for a in layer_activations(self.state.params, self.config.spec, x)]
+
+    def first_layer_weights(self, k: int = 64) -> np.ndarray:
+        """The first hidden layer's weights as images: (min(k, width), side, side)."""
+        w = np.asarray(self.state.params[0][0])  # (n_in, width)
+        side = self.digits.side
+        return w[:, :k].T.reshape(-1, side, side)
+
+    def predictions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Class probabilities (N, 10) and predicted class on the validation set."""
+        probs = np.asarray(layer_activations(self.state.params, self.config.spec, self.data.x_test)[-1])
+        return probs, probs.argmax(1)
+
+    def confusion(self) -> np.ndarray:
+        """10×10 counts: row = true digit, column = predicted digit (validation set)."""
+        _, pred = self.predictions()
+        cm = np.zeros((10, 10), int)
+        np.add.at(cm, (self.digits.y_test, pred), 1)
+        return cm
+
+    def worst_mistakes(self, k: int = 12) -> list[tuple[int, int, int, float]]:
+        """The ``k`` most confident wrong answers: (index, true, predicted, confidence)."""
+        probs, pred = self.predictions()
+        wrong = np.flatnonzero(pred != self.digits.y_test)
+        order = wrong[np.argsort(-probs[wrong, pred[wrong]])][:k]
+        return [(int(i), int(self.digits.y_test[i]), int(pred[i]), float(probs[i, pred[i]])) for i in order]

@@ -1,0 +1,172 @@
+"""Digits lab: train on real handwritten digits and watch the hidden layers learn."""
+from __future__ import annotations
+
+import streamlit as st
+
+from engine.activations import ACTIVATIONS
+from engine.digits_data import SOURCES
+from engine.optim import OPTIMISERS
+from playground import digit_charts as dc
+from playground.digits_settings import (DIGIT_LEARNING_RATES, MAX_DIGIT_LAYERS, MAX_DIGIT_NEURONS, WEIGHT_DECAYS,
+                                        DigitsSettings)
+from playground.digitsrun import DigitsRun
+from playground.guard import guarded
+from playground.settings import SettingsError
+
+TICK_SECONDS = 0.2
+K = "dg_"  # widget keys of this page, apart from the toy lab's
+SIMPLE = ("source", "val_ratio", "activation", "optimiser", "learning_rate", "batch_size", "epochs",
+          "weight_decay", "dropout", "augment", "seed")
+
+
+def _run() -> DigitsRun:
+    if "digits_run" not in st.session_state:
+        s, notices = DigitsSettings.from_query(st.query_params.to_dict())
+        if notices:
+            st.session_state.digits_notice = "Ignored in the link: " + "; ".join(notices) + "."
+        for name in SIMPLE:
+            st.session_state.setdefault(K + name, getattr(s, name))
+        st.session_state.setdefault(K + "layers", len(s.hidden))
+        for i in range(MAX_DIGIT_LAYERS):
+            st.session_state.setdefault(f"{K}n{i}", s.hidden[i] if i < len(s.hidden) else 128)
+        with st.spinner("Loading the digits…"):
+            st.session_state.digits_run = DigitsRun(s)
+        st.session_state.digits_playing = False
+    return st.session_state.digits_run
+
+
+def controls() -> dict:
+    """The settings the widgets ask for (sidebar)."""
+    with st.sidebar:
+        st.subheader("Data")
+        st.selectbox("Digits", list(SOURCES), format_func=lambda n: SOURCES[n].label, key=K + "source")
+        st.slider("Held out for validation (%)", 5, 50, step=5, key=K + "val_ratio")
+        st.subheader("Network")
+        st.number_input("Hidden layers", 0, MAX_DIGIT_LAYERS, key=K + "layers")
+        cols = st.columns(2)
+        for i in range(st.session_state[K + "layers"]):
+            cols[i % 2].number_input(f"Layer {i + 1} neurons", 1, MAX_DIGIT_NEURONS, key=f"{K}n{i}")
+        st.selectbox("Activation", list(ACTIVATIONS), format_func=lambda a: ACTIVATIONS[a].label, key=K + "activation")
+        st.subheader("Training")
+        st.selectbox("Optimiser", list(OPTIMISERS), format_func=lambda o: OPTIMISERS[o].label, key=K + "optimiser")
+        st.select_slider("Learning rate", DIGIT_LEARNING_RATES, key=K + "learning_rate", format_func=lambda v: f"{v:g}")
+        st.select_slider("Batch size", [16, 32, 64, 128, 256, 512], key=K + "batch_size")
+        st.slider("Epochs", 1, 100, key=K + "epochs")
+        st.select_slider("Weight decay (L2)", WEIGHT_DECAYS, key=K + "weight_decay", format_func=lambda v: f"{v:g}")
+        st.slider("Dropout", 0.0, 0.6, step=0.05, key=K + "dropout")
+        st.toggle("Augment: random shifts of up to 2 pixels (28×28 digits)", key=K + "augment")
+        st.number_input("Seed", 0, 2**31 - 1, key=K + "seed")
+    values = {name: st.session_state[K + name] for name in SIMPLE}
+    values["hidden"] = tuple(int(st.session_state[f"{K}n{i}"]) for i in range(st.session_state[K + "layers"]))
+    return values
+
+
+def _set_playing(playing: bool):
+    st.session_state.digits_playing = playing
+
+
+def _reset():
+    st.session_state.digits_playing = False
+    st.session_state.digits_run.reset()
+
+
+def toolbar(run: DigitsRun) -> None:
+    a, b, c = st.columns([1.5, 1.2, 5.5], vertical_alignment="center")
+    playing = st.session_state.digits_playing
+    a.button("Pause" if playing else ("Train" if run.epoch == 0 else "Continue"), key="dg_play", type="primary",
+             on_click=_set_playing, args=(not playing,), disabled=run.done and not playing, use_container_width=True,
+             icon=":material/pause:" if playing else ":material/play_arrow:")
+    b.button("Reset", key="dg_reset", on_click=_reset, use_container_width=True, icon=":material/replay:")
+    c.progress(run.epoch / run.settings.epochs,
+               text=f"Epoch {run.epoch} of {run.settings.epochs} · {len(run.digits.y_train):,} training digits, "
+                    f"{len(run.digits.y_test):,} held out for validation")
+
+
+def inside(run: DigitsRun) -> None:
+    """One validation digit through the network: input, every hidden layer, the answer."""
+    n_val = len(run.digits.y_test)
+    index = st.session_state.get(K + "digit", 0) % n_val
+    acts = run.activations(index)
+    side = run.digits.side
+    cols = st.columns([1] + [1] * (len(acts) - 1) + [1.6])
+    cols[0].plotly_chart(dc.digit_figure(run.digits.x_test[index].reshape(side, side), f"digit #{index}"),
+                         key="dg_input", config={"displayModeBar": False})
+    for i, a in enumerate(acts[:-1]):
+        cols[1 + i].plotly_chart(dc.activation_figure(a, f"layer {i + 1} ({len(a)})"), key=f"dg_act{i}",
+                                 config={"displayModeBar": False})
+    with cols[-1]:
+        true = int(run.digits.y_test[index])
+        st.markdown(f"**The network's answer** · true digit **{true}**")
+        st.plotly_chart(dc.probabilities_figure(acts[-1], true), key="dg_probs", config={"displayModeBar": False})
+
+
+@guarded
+def live(run: DigitsRun) -> None:
+    if st.session_state.digits_playing:
+        run.train(1)
+        if run.done:
+            st.session_state.digits_playing = False
+            st.rerun(scope="app")
+    h = run.history
+    a, b, c = st.columns(3)
+    a.metric("Epoch", run.epoch)
+    b.metric("Validation accuracy", f"{h.last('test_acc'):.1%}")
+    c.metric("Validation loss", f"{h.last('test_loss'):.3f}")
+    st.plotly_chart(dc.metrics_figure(h.series("train_loss"), h.series("test_loss"), h.series("train_acc"),
+                                      h.series("test_acc")), key="dg_metrics", config={"displayModeBar": False})
+    inside(run)
+    if run.settings.hidden:
+        st.markdown("**What each first-layer neuron looks for** (its weights as an image: blue pixels excite "
+                    "it, orange ones inhibit it)")
+        st.plotly_chart(dc.weights_figure(run.first_layer_weights(32)), key="dg_weights",
+                        config={"displayModeBar": False})
+
+
+def results(run: DigitsRun) -> None:
+    left, right = st.columns([1, 1.3])
+    with left:
+        st.markdown("**Confusion matrix** (validation digits)")
+        st.plotly_chart(dc.confusion_figure(run.confusion()), key="dg_confusion", config={"displayModeBar": False})
+    with right:
+        st.markdown("**The most confident mistakes**")
+        mistakes = run.worst_mistakes(12)
+        if not mistakes:
+            st.info("No mistakes on the validation digits.")
+        cols = st.columns(6)
+        side = run.digits.side
+        for k, (i, true, pred, conf) in enumerate(mistakes):
+            img = run.digits.x_test[i].reshape(side, side)
+            cols[k % 6].image(dc.png_uri(img, 0.0, 1.0, lut=dc.GREY), caption=f"{true} → {pred} ({conf:.0%})",
+                              use_container_width=True)
+
+
+@guarded
+def main() -> None:
+    run = _run()
+    st.markdown("#### Digits lab · train on real handwritten digits and watch the hidden layers learn")
+    notice = st.session_state.pop("digits_notice", None)
+    if notice:
+        st.warning(notice, icon="🔗")
+    values = controls()
+    try:
+        message = run.apply(DigitsSettings(**values))
+        if message:
+            st.session_state.digits_playing = False
+            st.toast(message, icon=":material/restart_alt:")
+    except SettingsError as e:
+        st.error(f"Not applied: {e}. The last good settings stay in force.", icon="🚫")
+    if run.notice:
+        st.warning(run.notice, icon="📡")
+    toolbar(run)
+    if run.divergence:
+        st.error("Training diverged: the loss became NaN or blew up. Lower the learning rate and press Reset.",
+                 icon="⚠️")
+    st.number_input(f"Validation digit to look inside (0 to {len(run.digits.y_test) - 1})", 0,
+                    len(run.digits.y_test) - 1, key=K + "digit")
+    st.fragment(live, run_every=TICK_SECONDS if st.session_state.digits_playing else None)(run)
+    if run.epoch > 0 and not st.session_state.digits_playing:
+        st.divider()
+        results(run)
+
+
+main()
