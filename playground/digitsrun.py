@@ -32,6 +32,7 @@ class DigitsRun:
     def _new_data(self) -> None:
         s = self.settings
         full, self.notice = cached_source(s.source)
+        self.test_set = (full.x_test, full.y_test) if len(full.y_test) else None  # scored, never trained on
         self.digits = split(full, s.val_ratio / 100, s.seed)
         self.data = Data(*(jnp.asarray(a) for a in self.digits[:4]))
 
@@ -106,6 +107,14 @@ class DigitsRun:
         """Class probabilities (N, 10) and predicted class on the validation set."""
         probs = np.asarray(layer_activations(self.state.params, self.config.spec, self.data.x_test)[-1])
         return probs, probs.argmax(1)
+
+    def test_accuracy(self) -> float | None:
+        """Accuracy on the source's own test set (full MNIST's 10,000), if it has one."""
+        if self.test_set is None:
+            return None
+        x, y = self.test_set
+        probs = np.asarray(layer_activations(self.state.params, self.config.spec, jnp.asarray(x))[-1])
+        return float((probs.argmax(1) == y).mean())
 
     def confusion(self) -> np.ndarray:
         """10×10 counts: row = true digit, column = predicted digit (validation set)."""

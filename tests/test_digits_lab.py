@@ -46,6 +46,24 @@ def test_confusion_matrix_and_mistakes_agree_with_the_predictions(trained):
     assert all(t != p and trained.digits.y_test[i] == t for i, t, p, _ in mistakes)
 
 
+def test_a_source_with_its_own_test_set_is_scored_on_it(monkeypatch):
+    from engine import digits_data as dd
+    import playground.digitsrun as dr
+    five = dd.load_mnist_5k()
+    order = np.random.default_rng(0).permutation(5000)  # the embedded set is sorted by digit
+    tr, te = order[:1000], order[4000:]
+    with_test = dd.Digits(five.x_train[tr], five.y_train[tr], five.x_train[te], five.y_train[te], 28)
+    monkeypatch.setattr(dr, "cached_source", lambda name: (with_test, None))
+    run = DigitsRun(DigitsSettings(source="mnist", hidden=(32,), epochs=8, batch_size=32))
+    assert len(run.digits.y_train) + len(run.digits.y_test) == 1000  # the test set is not in the split
+    run.train(8)
+    assert 0.75 < run.test_accuracy() <= 1.0
+
+
+def test_a_source_without_a_test_set_reports_none(trained):
+    assert trained.test_accuracy() is None
+
+
 def test_learning_rate_change_keeps_progress_and_architecture_change_resets():
     run = DigitsRun(SMALL)
     run.train(2)

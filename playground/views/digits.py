@@ -123,6 +123,9 @@ def live(run: DigitsRun) -> None:
 
 
 def results(run: DigitsRun) -> None:
+    test = run.test_accuracy()
+    if test is not None:
+        st.metric("Accuracy on the official test set (never trained on)", f"{test:.2%}")
     left, right = st.columns([1, 1.3])
     with left:
         st.markdown("**Confusion matrix** (validation digits)")
@@ -149,7 +152,8 @@ def main() -> None:
         st.warning(notice, icon="🔗")
     values = controls()
     try:
-        message = run.apply(DigitsSettings(**values))
+        with st.spinner("Preparing the digits (a first use of full MNIST downloads it once)…"):
+            message = run.apply(DigitsSettings(**values))
         if message:
             st.session_state.digits_playing = False
             st.toast(message, icon=":material/restart_alt:")
