@@ -19,18 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.digits_data import DEFAULT_MODEL, load_mnist_5k, load_mnist_test  # noqa: E402
 from engine.inspect import predict  # noqa: E402
-from engine.model import MLPSpec  # noqa: E402
-from engine.train import Data, TrainConfig, init_state, make_hparams, train_chunk  # noqa: E402
+from engine.default_model import default_config, default_hparams  # noqa: E402
+from engine.train import Data, init_state, train_chunk  # noqa: E402
 
 TEST_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "mnist"
 
 
 def train_jax(d, seed=0):
     m = DEFAULT_MODEL
-    cfg = TrainConfig(MLPSpec(784, m["hidden"], 10, m["activation"], "softmax_ce"), m["optimiser"],
-                      m["batch_size"], dropout=m["dropout"] > 0, augment=m["augment"])
-    hp = make_hparams(learning_rate=m["learning_rate"], momentum=0.9, dropout=m["dropout"], schedule=m["schedule"],
-                      schedule_period=m["epochs"])
+    cfg, hp = default_config(), default_hparams()
     # In-loop metrics on a small training slice only; the test set is scored once, at the end.
     data = Data(*(jnp.asarray(a) for a in (d.x_train, d.y_train, d.x_train[:256], d.y_train[:256])))
     state = init_state(jax.random.key(seed), cfg)

@@ -37,3 +37,21 @@ def train_default(digits: Digits | None = None, seed: int = 0, chunk: int = 5,
         if progress:
             progress(min(1.0, (done + chunk) / epochs))
     return jax.block_until_ready(state.params), cfg.spec
+
+
+def fine_tune(params: Params, spec: MLPSpec, extra_x, extra_y, epochs: int = 5, repeat: int = 40,
+              base: Digits | None = None, seed: int = 0) -> Params:
+    """Train ``params`` a few more epochs on the base digits plus ``extra`` ones (a user's own
+    drawings, each repeated ``repeat`` times so that a handful of them count)."""
+    import numpy as np
+    from engine.optim import make_optimiser
+    from engine.train import TrainState
+    d = base or load_mnist_5k()
+    x = np.concatenate([d.x_train] + [np.asarray(extra_x, np.float32)] * repeat)
+    y = np.concatenate([d.y_train] + [np.asarray(extra_y, np.int32)] * repeat)
+    cfg = default_config(x.shape[1])
+    data = Data(*(jnp.asarray(a) for a in (x, y, x[:256], y[:256])))
+    hp = make_hparams(learning_rate=3e-4, momentum=0.9, dropout=DEFAULT_MODEL["dropout"])
+    state = TrainState(params, make_optimiser(cfg.optimiser).init(params), jax.random.key(seed), jnp.zeros((), jnp.int32))
+    state, _ = train_chunk(state, data, hp, config=cfg, n_epochs=epochs)
+    return jax.block_until_ready(state.params)

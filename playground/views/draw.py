@@ -1,0 +1,109 @@
+"""Draw a digit: a canvas, the drawing prepared as MNIST digits were, classified live, and shown
+through the network's eyes."""
+from __future__ import annotations
+
+import jax
+import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from engine.default_model import fine_tune, train_default
+from engine.inspect import layer_activations
+from engine.mnistify import mnistify
+from playground import digit_charts as dc
+from playground.guard import guarded
+
+CANVAS = 280
+
+
+@st.cache_resource(show_spinner="Training the default digits model once for this server (about 10 s)…")
+def default_model():
+    """Trained once per server process and shared by every session."""
+    return train_default()
+
+
+def _clear():
+    st.session_state.draw_canvas = st.session_state.get("draw_canvas", 0) + 1
+
+
+def model_choice():
+    """The model to read with: the default one, a fine-tuned copy, or the digits lab's."""
+    params, spec = st.session_state.get("draw_model") or default_model()
+    lab = st.session_state.get("digits_run")
+    if lab is not None and lab.digits.side == 28 and lab.epoch > 0:
+        if st.toggle(f"Use my digits-lab model ({lab.epoch} epochs, {lab.history.last('test_acc'):.0%})",
+                     key="draw_use_lab"):
+            return lab.state.params, lab.config.spec, "your digits-lab model"
+    return params, spec, "the fine-tuned model" if "draw_model" in st.session_state else "the default model"
+
+
+def teach(img: np.ndarray | None) -> None:
+    with st.expander("Teach it: label your drawing and fine-tune", expanded=False):
+        drawings = st.session_state.setdefault("draw_examples", [])
+        a, b = st.columns([1, 2], vertical_alignment="bottom")
+        label = a.selectbox("This is a", list(range(10)), key="draw_label")
+        if b.button("Add to the training set", key="draw_add", disabled=img is None):
+            drawings.append((img.reshape(-1), int(label)))
+        st.caption(f"{len(drawings)} drawing(s) of yours: " + ", ".join(str(y) for _, y in drawings))
+        if st.button("Fine-tune for 5 epochs", key="draw_tune", disabled=not drawings, type="primary"):
+            params, spec = st.session_state.get("draw_model") or default_model()
+            with st.spinner("Fine-tuning on the 5,000 digits plus yours…"):
+                x, y = zip(*drawings)
+                st.session_state.draw_model = (fine_tune(params, spec, np.stack(x), np.array(y)), spec)
+            st.rerun()
+        if "draw_model" in st.session_state and st.button("Back to the default model", key="draw_untune"):
+            del st.session_state.draw_model
+            st.rerun()
+
+
+def through_the_network(img: np.ndarray, params, spec) -> None:
+    acts = [np.asarray(a[0]) for a in layer_activations(params, spec, img.reshape(1, -1))]
+    probs = acts[-1]
+    guess = int(np.argmax(probs))
+    st.markdown(f"<div class='nn-guess'>It looks like a <b data-draw-guess='{guess}'>{guess}</b> "
+                f"<span>({probs[guess]:.0%} sure)</span></div>"
+                "<style>.nn-guess{font-size:1.6rem}.nn-guess b{font-size:2.6rem;color:#0877bd}"
+                ".nn-guess span{font-size:1rem;color:#777}</style>", unsafe_allow_html=True)
+    st.plotly_chart(dc.probabilities_figure(probs), key="draw_probs", config={"displayModeBar": False})
+    cols = st.columns(1 + len(acts) - 1)
+    cols[0].plotly_chart(dc.digit_figure(img, "what the network sees (28×28)", px=150), key="draw_seen",
+                         config={"displayModeBar": False})
+    for i, a in enumerate(acts[:-1]):
+        cols[1 + i].plotly_chart(dc.activation_figure(a, f"layer {i + 1}: {int((a > 0).sum())} of {len(a)} fire",
+                                                      px=150), key=f"draw_act{i}", config={"displayModeBar": False})
+    if len(acts) > 1:
+        w = np.asarray(jax.device_get(params[0][0]))  # (784, width)
+        top = np.argsort(-acts[0])[:8]
+        st.markdown("**The first-layer neurons that fired most** and what each looks for (blue pixels excite it)")
+        st.plotly_chart(dc.weights_figure(w[:, top].T.reshape(-1, 28, 28), cols=8, px=600), key="draw_top",
+                        config={"displayModeBar": False})
+
+
+@guarded
+def main() -> None:
+    st.markdown("#### Draw a digit · the network reads it as you draw")
+    params, spec, which = model_choice()
+    left, right = st.columns([1, 1.6], gap="large")
+    with left:
+        width = st.slider("Pen width", 8, 40, 22, key="draw_width")
+        result = st_canvas(stroke_width=width, stroke_color="#ffffff", background_color="#000000", height=CANVAS,
+                           width=CANVAS, drawing_mode="freedraw", return_image_data=True,
+                           key=f"draw_canvas_{st.session_state.get('draw_canvas', 0)}")
+        st.button("Clear", on_click=_clear, key="draw_clear", icon=":material/ink_eraser:")
+        try:
+            image = result.image_data
+        except Exception:  # nothing drawn yet: the canvas has sent no image
+            image = None
+        img = mnistify(image) if image is not None else None
+        st.caption(f"Read by {which}. The drawing is cropped to its ink, scaled to 20 pixels and centred by "
+                   "its centre of mass in 28×28, exactly as MNIST's digits were.")
+        teach(img)
+    with right:
+        if img is None:
+            st.info("Draw a digit, 0 to 9, in the black square: big, in one or two strokes. "
+                    "The network's answer appears here as you draw.", icon="✍️")
+        else:
+            through_the_network(img, params, spec)
+
+
+main()
