@@ -31,6 +31,7 @@ bench: install-test
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/ui.py
 	$(BIN)/python benchmarks/digits.py
+	$(BIN)/python benchmarks/draw.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -51,7 +51,7 @@ def fine_tune(params: Params, spec: MLPSpec, extra_x, extra_y, epochs: int = 5, 
     y = np.concatenate([d.y_train] + [np.asarray(extra_y, np.int32)] * repeat)
     cfg = default_config(x.shape[1])
     data = Data(*(jnp.asarray(a) for a in (x, y, x[:256], y[:256])))
-    hp = make_hparams(learning_rate=3e-4, momentum=0.9, dropout=DEFAULT_MODEL["dropout"])
+    hp = make_hparams(learning_rate=1e-3, momentum=0.9, dropout=DEFAULT_MODEL["dropout"])
     state = TrainState(params, make_optimiser(cfg.optimiser).init(params), jax.random.key(seed), jnp.zeros((), jnp.int32))
     state, _ = train_chunk(state, data, hp, config=cfg, n_epochs=epochs)
     return jax.block_until_ready(state.params)

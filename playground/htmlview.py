@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.charts import LIVE_CSS
+from playground.digit_charts import DRAW_CSS
 
 _JS = """
 export default function (component) {
@@ -28,7 +29,7 @@ export default function (component) {
 }
 """
 
-_view = st.components.v2.component("nn_playground_html", js=_JS, css=LIVE_CSS, isolate_styles=False)
+_view = st.components.v2.component("nn_playground_html", js=_JS, css=LIVE_CSS + DRAW_CSS, isolate_styles=False)
 
 
 def html_view(html: str, *, key: str) -> None:

@@ -175,3 +175,38 @@ def test_digits_lab_trains_and_the_layer_images_change(page, server):
     page.get_by_text("Confusion matrix").wait_for(timeout=30_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "digits-lab-1280x800.png"), full_page=True)
+
+
+def draw(page, strokes):
+    """Draw ``strokes`` (lists of (x, y) in canvas pixels, 0 to 280) with the mouse."""
+    canvas = page.locator(".canvas-root canvas").last
+    canvas.wait_for(timeout=60_000)
+    box = canvas.bounding_box()
+    for points in strokes:
+        page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
+        page.mouse.up()
+
+
+def guess(page):
+    el = page.locator("[data-draw-guess]")
+    return el.first.get_attribute("data-draw-guess") if el.count() else None
+
+
+def test_draw_a_one_and_a_zero_and_see_them_read(page, server):
+    import math
+    page.goto(f"{server}/draw")
+    wait_idle(page, 180_000)
+    assert page.get_by_text("Draw a digit, 0 to 9").count() == 1  # an empty canvas shows a hint
+    draw(page, [[(150, 40 + 10 * i) for i in range(21)]])  # a "1": one stroke down
+    assert wait_for(lambda: guess(page) == "1", 30), guess(page)
+    page.get_by_role("button", name="Clear").click()
+    wait_idle(page)
+    assert wait_for(lambda: guess(page) is None, 15)
+    ring = [(140 + 60 * math.sin(t / 24 * 2 * math.pi), 140 - 95 * math.cos(t / 24 * 2 * math.pi)) for t in range(26)]
+    draw(page, [ring])  # a "0": one oval
+    assert wait_for(lambda: guess(page) == "0", 30), guess(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "draw-1280x800.png"))

@@ -12,6 +12,7 @@ from engine.inspect import layer_activations
 from engine.mnistify import mnistify
 from playground import digit_charts as dc
 from playground.guard import guarded
+from playground.htmlview import html_view
 
 CANVAS = 280
 
@@ -58,25 +59,11 @@ def teach(img: np.ndarray | None) -> None:
 
 def through_the_network(img: np.ndarray, params, spec) -> None:
     acts = [np.asarray(a[0]) for a in layer_activations(params, spec, img.reshape(1, -1))]
-    probs = acts[-1]
-    guess = int(np.argmax(probs))
-    st.markdown(f"<div class='nn-guess'>It looks like a <b data-draw-guess='{guess}'>{guess}</b> "
-                f"<span>({probs[guess]:.0%} sure)</span></div>"
-                "<style>.nn-guess{font-size:1.6rem}.nn-guess b{font-size:2.6rem;color:#0877bd}"
-                ".nn-guess span{font-size:1rem;color:#777}</style>", unsafe_allow_html=True)
-    st.plotly_chart(dc.probabilities_figure(probs), key="draw_probs", config={"displayModeBar": False})
-    cols = st.columns(1 + len(acts) - 1)
-    cols[0].plotly_chart(dc.digit_figure(img, "what the network sees (28×28)", px=150), key="draw_seen",
-                         config={"displayModeBar": False})
-    for i, a in enumerate(acts[:-1]):
-        cols[1 + i].plotly_chart(dc.activation_figure(a, f"layer {i + 1}: {int((a > 0).sum())} of {len(a)} fire",
-                                                      px=150), key=f"draw_act{i}", config={"displayModeBar": False})
+    top = None
     if len(acts) > 1:
         w = np.asarray(jax.device_get(params[0][0]))  # (784, width)
-        top = np.argsort(-acts[0])[:8]
-        st.markdown("**The first-layer neurons that fired most** and what each looks for (blue pixels excite it)")
-        st.plotly_chart(dc.weights_figure(w[:, top].T.reshape(-1, 28, 28), cols=8, px=600), key="draw_top",
-                        config={"displayModeBar": False})
+        top = w[:, np.argsort(-acts[0])[:8]].T.reshape(-1, 28, 28)
+    html_view(dc.draw_view_html(img, acts, top), key="draw_view")
 
 
 @guarded

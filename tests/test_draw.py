@@ -1,0 +1,50 @@
+"""Draw a digit: the default model on drawings, teaching it, and the page through AppTest."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine.default_model import fine_tune
+from engine.inspect import predict
+from engine.model import MLPSpec, init_params
+from tests.conftest import ROOT
+
+
+def test_fine_tuning_on_a_users_drawings_changes_the_answer():
+    """Teach a model that a shape it reads as one digit is another: afterwards it says so, and
+    it still reads ordinary digits."""
+    import jax
+    from engine.digits_data import Digits, load_mnist_5k
+    five = load_mnist_5k()
+    pick = np.random.default_rng(0).permutation(5000)[:1500]  # the embedded set is sorted by digit
+    base = Digits(five.x_train[pick], five.y_train[pick], five.x_test, five.y_test, 28)
+    spec = MLPSpec(784, (64,), 10, "relu", "softmax_ce")
+    params = fine_tune(init_params(jax.random.key(0), spec), spec, np.zeros((0, 784)), np.zeros(0), epochs=15,
+                       base=base, repeat=1)
+    box = np.zeros((28, 28), np.float32)
+    box[6:22, 6:8] = box[6:22, 20:22] = box[6:8, 6:22] = box[20:22, 6:22] = 1.0  # a square: no digit
+    box = box.reshape(1, -1)
+    before = int(np.argmax(predict(params, spec, box)))
+    target = (before + 3) % 10
+    taught = fine_tune(params, spec, box, np.array([target]), epochs=5, base=base, repeat=40)
+    assert int(np.argmax(predict(taught, spec, box))) == target
+    rest = np.random.default_rng(1).permutation(5000)[:1000]
+    acc = float((np.argmax(np.asarray(predict(taught, spec, five.x_train[rest])), 1) == five.y_train[rest]).mean())
+    assert acc > 0.85
+
+
+@pytest.fixture(scope="module")
+def draw_page():
+    at = AppTest.from_file(str(ROOT / "playground" / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("views/draw.py").run()
+    return at
+
+
+def test_draw_page_opens_with_a_model_a_canvas_and_a_hint(draw_page):
+    at = draw_page
+    assert not at.exception
+    assert any(e.proto.component_name.endswith("streamlit_drawable_canvas") for e in at.get("bidi_component"))
+    assert any("Draw a digit, 0 to 9" in i.value for i in at.info)  # empty canvas: a hint, not a guess
+    assert [b.label for b in at.button][:1] == ["Clear"]
