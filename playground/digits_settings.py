@@ -7,11 +7,13 @@ from typing import ClassVar
 from engine.activations import ACTIVATIONS
 from engine.digits_data import DEFAULT_MODEL, SOURCES
 from engine.optim import OPTIMISERS
-from playground.settings import Field, FieldSettings, _choice, _flag, _number, _one_of
+from playground.settings import Field, FieldSettings, _choice, _number, _one_of
 
 DIGIT_LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3)
 WEIGHT_DECAYS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
 MAX_DIGIT_LAYERS, MAX_DIGIT_NEURONS = 4, 512
+DIGIT_AUGMENTATIONS = {"none": "None", "shift": "Random shifts of up to 2 pixels",
+                       "warp": "Shifts, rotations, scaling, shear and thicker strokes (slower, reads drawings better)"}
 
 
 def _hidden_check(v):
@@ -34,7 +36,7 @@ DIGIT_FIELDS: dict[str, Field] = {
     "epochs": _number(1, 200, int),
     "weight_decay": _one_of(WEIGHT_DECAYS),
     "dropout": _number(0.0, 0.8),
-    "augment": _flag(),
+    "augment": _choice(DIGIT_AUGMENTATIONS),
     "seed": _number(0, 2**31 - 1, int),
 }
 
@@ -51,7 +53,7 @@ class DigitsSettings(FieldSettings):
     epochs: int = DEFAULT_MODEL["epochs"]
     weight_decay: float = 0.0
     dropout: float = DEFAULT_MODEL["dropout"]
-    augment: bool = True
+    augment: str = "shift"
     seed: int = 0
 
     FIELDS: ClassVar[dict[str, Field]] = DIGIT_FIELDS

@@ -40,10 +40,9 @@ class DigitsRun:
     def config(self) -> TrainConfig:
         s = self.settings
         spec = MLPSpec(self.digits.x_train.shape[1], s.hidden, 10, s.activation, "softmax_ce")
-        # Shifting an 8×8 digit by a pixel moves an eighth of it: augmentation is for 28×28 digits.
-        shift = s.augment and self.digits.side >= 16
-        return TrainConfig(spec, s.optimiser, s.batch_size, dropout=s.dropout > 0,
-                           augment="shift" if shift else "none")
+        # Moving an 8×8 digit by a pixel moves an eighth of it: augmentation is for 28×28 digits.
+        augment = s.augment if self.digits.side >= 16 else "none"
+        return TrainConfig(spec, s.optimiser, s.batch_size, dropout=s.dropout > 0, augment=augment)
 
     @property
     def hparams(self):

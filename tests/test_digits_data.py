@@ -178,3 +178,18 @@ def test_shift_augmentation_moves_images_without_changing_them():
     assert len({o.tobytes() for o in out}) > 10  # different shifts for different images
     coms = [np.argwhere(o).mean(0) - np.argwhere(img[0]).mean(0) for o in out]
     assert np.abs(coms).max() <= 2
+
+
+def test_warp_augmentation_keeps_the_digit_and_varies_it():
+    from engine.augment import AUGMENTATIONS
+    x = jnp.asarray(dd.load_mnist_5k().x_train[::500])  # one of each digit
+    out = np.asarray(AUGMENTATIONS["warp"][1](jax.random.key(0), x))
+    assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
+    ink_in, ink_out = np.asarray(x).sum(1), out.sum(1)
+    assert np.all(ink_out > 0.6 * ink_in) and np.all(ink_out < 2.3 * ink_in)  # scaled, thickened (a 2×2 max can double a thin stroke), not lost
+    assert not np.allclose(out, np.asarray(x), atol=0.05)
+    from scipy import ndimage
+    for a, b in zip(np.asarray(x).reshape(-1, 28, 28), out.reshape(-1, 28, 28)):
+        shift = np.subtract(ndimage.center_of_mass(a), ndimage.center_of_mass(b))
+        assert np.hypot(*shift) < 4.0  # moved by at most about two pixels each way, plus the warp
+        assert np.corrcoef(ndimage.gaussian_filter(a, 2).ravel(), ndimage.gaussian_filter(b, 2).ravel())[0, 1] > 0.3

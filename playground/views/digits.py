@@ -7,7 +7,7 @@ from engine.activations import ACTIVATIONS
 from engine.digits_data import SOURCES
 from engine.optim import OPTIMISERS
 from playground import digit_charts as dc
-from playground.digits_settings import (DIGIT_LEARNING_RATES, MAX_DIGIT_LAYERS, MAX_DIGIT_NEURONS, WEIGHT_DECAYS,
+from playground.digits_settings import (DIGIT_AUGMENTATIONS, DIGIT_LEARNING_RATES, MAX_DIGIT_LAYERS, MAX_DIGIT_NEURONS, WEIGHT_DECAYS,
                                         DigitsSettings)
 from playground.digitsrun import DigitsRun
 from playground.guard import guarded
@@ -54,7 +54,8 @@ def controls() -> dict:
         st.slider("Epochs", 1, 100, key=K + "epochs")
         st.select_slider("Weight decay (L2)", WEIGHT_DECAYS, key=K + "weight_decay", format_func=lambda v: f"{v:g}")
         st.slider("Dropout", 0.0, 0.6, step=0.05, key=K + "dropout")
-        st.toggle("Augment: random shifts of up to 2 pixels (28×28 digits)", key=K + "augment")
+        st.selectbox("Augmentation (28×28 digits)", list(DIGIT_AUGMENTATIONS), format_func=DIGIT_AUGMENTATIONS.get,
+                     key=K + "augment")
         st.number_input("Seed", 0, 2**31 - 1, key=K + "seed")
     values = {name: st.session_state[K + name] for name in SIMPLE}
     values["hidden"] = tuple(int(st.session_state[f"{K}n{i}"]) for i in range(st.session_state[K + "layers"]))
