@@ -3,17 +3,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from engine.digits_data import Digits, load, split
 from engine.inspect import layer_activations
 from engine.model import MLPSpec
-from engine.train import Data, TrainConfig, TrainState, evaluate_jit, init_state, make_hparams, new_optimiser, \
-    train_chunk
+from engine.train import Data, TrainConfig, make_hparams
 from playground.digits_settings import DIGIT_RESET_FIELDS, DigitsSettings
-from playground.toyrun import History
+from playground.run import Run
 
 
 @lru_cache(maxsize=4)
@@ -22,7 +20,7 @@ def cached_source(name: str) -> tuple[Digits, str | None]:
     return load(name)
 
 
-class DigitsRun:
+class DigitsRun(Run):
     def __init__(self, settings: DigitsSettings):
         self.settings = settings
         self.notice: str | None = None
@@ -51,10 +49,6 @@ class DigitsRun:
                             schedule_period=s.epochs)
 
     @property
-    def epoch(self) -> int:
-        return len(self.history.series("train_loss")) - 1
-
-    @property
     def done(self) -> bool:
         return self.epoch >= self.settings.epochs or bool(self.divergence)
 
@@ -67,28 +61,12 @@ class DigitsRun:
         if changed:
             self.reset()
             return f"Changed {', '.join(changed)}: training starts again from epoch 0."
-        if old.optimiser != s.optimiser:
-            self.state = new_optimiser(self.state, self.config)
+        self.keep_network(old)
         return None
-
-    def reset(self) -> None:
-        self.state: TrainState = init_state(jax.random.key(self.settings.seed), self.config)
-        self.history = History()
-        self.history.add(jax.device_get(evaluate_jit(self.state.params, self.config.spec, self.data)))
-        self.divergence = 0
 
     def train(self, n_epochs: int = 1) -> int:
         """Train up to ``n_epochs`` more (never past the planned number); return how many ran."""
-        n = min(n_epochs, self.settings.epochs - self.epoch)
-        if n <= 0 or self.divergence:
-            return 0
-        self.state, m = train_chunk(self.state, self.data, self.hparams, config=self.config, n_epochs=n)
-        m = jax.device_get(m)
-        ran = int(np.isfinite(m["train_loss"]).sum())
-        self.divergence = int(m["diverged"])
-        if ran:
-            self.history.add({k: m[k][:ran] for k in ("train_loss", "test_loss", "train_acc", "test_acc")})
-        return ran
+        return super().train(min(n_epochs, self.settings.epochs - self.epoch))
 
     # --- looking inside -----------------------------------------------------------------------
     def activations(self, index: int) -> list[np.ndarray]:

@@ -7,7 +7,6 @@ state, or only new hyperparameters) and says so.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
@@ -16,13 +15,12 @@ import numpy as np
 from engine.inspect import neuron_maps
 from engine.model import MLPSpec
 from engine.toydata import ToyData, features, grid_points, make_toy_data
-from engine.train import Data, HParams, TrainConfig, TrainState, evaluate_jit, init_state, make_hparams, \
-    new_optimiser, train_chunk
+from engine.train import Data, HParams, TrainConfig, make_hparams
+from playground.run import Run
 from playground.settings import DATA_FIELDS, NETWORK_FIELDS, SPEEDS, ToySettings
 
 GRID = 100  # the decision map's resolution
 FRAME_BUDGET_MS = 100.0  # a chunk no longer than this keeps Pause immediate
-METRICS = ("train_loss", "test_loss", "train_acc", "test_acc")
 
 
 def spec_of(s: ToySettings) -> MLPSpec:
@@ -38,28 +36,7 @@ def hparams_of(s: ToySettings) -> HParams:
                         s.schedule, s.schedule_period, s.schedule_rate)
 
 
-@dataclass
-class History:
-    """Per-epoch metrics; index 0 is the untrained network."""
-
-    chunks: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in METRICS})
-
-    def add(self, metrics: dict[str, np.ndarray]) -> None:
-        for k in METRICS:
-            self.chunks[k].append(np.atleast_1d(np.asarray(metrics[k], np.float32)))
-
-    def series(self, name: str) -> np.ndarray:
-        parts = self.chunks[name]
-        if len(parts) > 1:  # compact, so that long runs stay cheap
-            self.chunks[name] = parts = [np.concatenate(parts)]
-        return parts[0] if parts else np.zeros(0, np.float32)
-
-    def last(self, name: str) -> float:
-        parts = self.chunks[name]
-        return float(parts[-1][-1]) if parts else float("nan")
-
-
-class ToyRun:
+class ToyRun(Run):
     def __init__(self, settings: ToySettings):
         self.settings = settings
         self.grid_x = grid_points(GRID)  # (GRID², 2)
@@ -84,16 +61,8 @@ class ToyRun:
             self.reset()
             what = "data" if data else "network"
             return f"The {what} changed ({', '.join(sorted(data | net))}): training starts again from epoch 0."
-        if old.optimiser != s.optimiser:
-            self.state = new_optimiser(self.state, self.config)
+        self.keep_network(old)
         return None
-
-    def reset(self) -> None:
-        """New weights from the seed, same data; history cleared."""
-        self.state: TrainState = init_state(jax.random.key(self.settings.seed), self.config)
-        self.history = History()
-        self.history.add(jax.device_get(evaluate_jit(self.state.params, self.config.spec, self.data)))
-        self.divergence = 0  # 0, or engine.train.NOT_FINITE / BLEW_UP
 
     def _new_data(self) -> None:
         s = self.settings
@@ -109,8 +78,8 @@ class ToyRun:
         return config_of(self.settings)
 
     @property
-    def epoch(self) -> int:
-        return len(self.history.series("train_loss")) - 1
+    def hparams(self) -> HParams:
+        return hparams_of(self.settings)
 
     def frame_epochs(self, speed: int) -> int:
         """Epochs to train in one frame: ``speed``, or fewer when that would take longer than
@@ -119,21 +88,12 @@ class ToyRun:
         return max(fits, default=1)
 
     def train(self, n_epochs: int) -> int:
-        """Train up to ``n_epochs``; return how many ran (fewer when the loss diverged)."""
-        if self.divergence:
-            return 0
+        """Train up to ``n_epochs``; return how many ran. Also measures the time per epoch."""
         started = time.perf_counter()
-        state, m = train_chunk(self.state, self.data, hparams_of(self.settings), config=self.config,
-                               n_epochs=n_epochs)
-        m = jax.device_get(m)
+        ran = super().train(n_epochs)
         elapsed_ms = (time.perf_counter() - started) * 1e3
-        if elapsed_ms < 1000:  # longer means it compiled: not a measure of speed
+        if ran and elapsed_ms < 1000:  # longer means it compiled: not a measure of speed
             self.ms_per_epoch = 0.7 * self.ms_per_epoch + 0.3 * elapsed_ms / n_epochs
-        ran = int(np.isfinite(m["train_loss"]).sum())
-        self.state = state
-        self.divergence = int(m["diverged"])
-        if ran:
-            self.history.add({k: m[k][:ran] for k in METRICS})
         return ran
 
     # --- views -----------------------------------------------------------------------------------
