@@ -28,6 +28,11 @@ AUGMENTATIONS: dict[str, tuple[str, Callable[[jax.Array, jax.Array], jax.Array]]
 }
 
 
+# Ranges of the "warp" augmentation: rotation (radians), scale, shear, and the share of images
+# whose strokes are thickened.
+WARP = dict(angle=0.21, scale=(0.85, 1.15), shear=0.25, thick=0.5)
+
+
 def _warp_images(key: jax.Array, x: jax.Array) -> jax.Array:
     """Each flattened square image warped by its own small random affine map (rotation up to
     12°, scale 0.85–1.15, shear up to 0.25, shift up to a fourteenth of the side) and, for half
@@ -39,11 +44,11 @@ def _warp_images(key: jax.Array, x: jax.Array) -> jax.Array:
     side = int(round(x.shape[1] ** 0.5))
     b = x.shape[0]
     ks = jax.random.split(key, 5)
-    angle = jax.random.uniform(ks[0], (b,), minval=-0.21, maxval=0.21)
-    scale = jax.random.uniform(ks[1], (b,), minval=0.85, maxval=1.15)
-    shear = jax.random.uniform(ks[2], (b,), minval=-0.25, maxval=0.25)
+    angle = jax.random.uniform(ks[0], (b,), minval=-WARP["angle"], maxval=WARP["angle"])
+    scale = jax.random.uniform(ks[1], (b,), minval=WARP["scale"][0], maxval=WARP["scale"][1])
+    shear = jax.random.uniform(ks[2], (b,), minval=-WARP["shear"], maxval=WARP["shear"])
     shift = jax.random.uniform(ks[3], (b, 2), minval=-side / 14, maxval=side / 14)
-    thick = jax.random.bernoulli(ks[4], 0.5, (b,))
+    thick = jax.random.bernoulli(ks[4], WARP["thick"], (b,))
     # Inverse map, centred coordinates: (r, c) = [[a, bb], [p, q]] (r', c') + (e, f).
     cos, sin = jnp.cos(angle) / scale, jnp.sin(angle) / scale
     a, bb = cos, -sin

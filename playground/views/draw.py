@@ -12,7 +12,7 @@ from engine.inspect import layer_activations
 from engine.mnistify import mnistify
 from playground import digit_charts as dc
 from playground.guard import guarded
-from playground.htmlview import html_view
+from playground.htmlview import canvas_flush, html_view
 
 CANVAS = 280
 
@@ -66,16 +66,17 @@ def through_the_network(img: np.ndarray, params, spec) -> None:
     html_view(dc.draw_view_html(img, acts, top), key="draw_view")
 
 
+@st.fragment
 @guarded
-def main() -> None:
-    st.markdown("#### Draw a digit · the network reads it as you draw")
-    params, spec, which = model_choice()
+def reader(params, spec, which: str) -> None:
+    """The canvas and its reading: a stroke reruns only this part of the page."""
     left, right = st.columns([1, 1.6], gap="large")
     with left:
         width = st.slider("Pen width", 8, 40, 22, key="draw_width")
         result = st_canvas(stroke_width=width, stroke_color="#ffffff", background_color="#000000", height=CANVAS,
                            width=CANVAS, drawing_mode="freedraw", return_image_data=True,
                            key=f"draw_canvas_{st.session_state.get('draw_canvas', 0)}")
+        canvas_flush(key="draw_flush")
         st.button("Clear", on_click=_clear, key="draw_clear", icon=":material/ink_eraser:")
         try:
             image = result.image_data
@@ -91,6 +92,12 @@ def main() -> None:
                     "The network's answer appears here as you draw.", icon="✍️")
         else:
             through_the_network(img, params, spec)
+
+
+@guarded
+def main() -> None:
+    st.markdown("#### Draw a digit · the network reads it as you draw")
+    reader(*model_choice())
 
 
 main()
