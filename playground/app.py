@@ -19,4 +19,5 @@ st.navigation([
     st.Page(PAGES / "toy.py", title="Toy lab", icon="🎛️", default=True, url_path="toy"),
     st.Page(PAGES / "digits.py", title="Digits lab", icon="🔢", url_path="digits"),
     st.Page(PAGES / "draw.py", title="Draw a digit", icon="✍️", url_path="draw"),
+    st.Page(PAGES / "lessons.py", title="Lessons", icon="🎓", url_path="lessons"),
 ]).run()

@@ -325,6 +325,8 @@ LIVE_CSS = (
     ".nn-live{display:flex;gap:18px;align-items:flex-start;flex-wrap:wrap}"
     ".nn-live>.nn-left{flex:3 1 420px;min-width:0}.nn-live>.nn-right{flex:1.9 1 280px;min-width:0}"
     ".nn-rate{font-size:12px;color:#777}"
+    ".nn-goal{font-size:14px;background:#eef6fc;border-left:4px solid #0877bd;padding:6px 10px;margin-bottom:8px;"
+    "border-radius:4px}.nn-goal-title{font-weight:600}.nn-goal-done{color:#1a7f37}.nn-goal-now{color:#555}"
     ".nn-stats{display:flex;gap:14px;align-items:flex-end;flex-wrap:wrap}.nn-stats .k{font-size:12px;color:#666}"
     ".nn-stats .v{font-size:20px;font-variant-numeric:tabular-nums}.nn-stats .st-big .v{font-size:30px;font-weight:600}"
     ".nn-svg .lbl{font:12px " + FONT + ";fill:#333}.nn-svg .hdr{font:bold 12px " + FONT + ";fill:#444}"

@@ -21,6 +21,12 @@ def cached_source(name: str) -> tuple[Digits, str | None]:
 
 
 class DigitsRun(Run):
+    KIND = "digits"
+
+    @classmethod
+    def default_settings(cls) -> DigitsSettings:
+        return DigitsSettings()
+
     def __init__(self, settings: DigitsSettings):
         self.settings = settings
         self.notice: str | None = None

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
+from engine.modelio import ModelFileError, SavedModel, save_model
+from engine.optim import make_optimiser
 from engine.train import Data, HParams, TrainConfig, TrainState, evaluate_jit, init_state, new_optimiser, \
     train_chunk
 
@@ -36,8 +39,10 @@ class History:
 
 class Run:
     """A lab's run. Subclasses set ``settings`` (with a ``seed`` and an ``optimiser``) and
-    ``data``, and say what ``config`` and ``hparams`` the settings mean."""
+    ``data``, and say what ``config`` and ``hparams`` the settings mean; ``KIND`` names the lab
+    in model files."""
 
+    KIND = ""
     settings: object
     data: Data
 
@@ -76,3 +81,39 @@ class Run:
         if ran:
             self.history.add({k: m[k][:ran] for k in METRICS})
         return ran
+
+    # --- model files ---------------------------------------------------------------------------
+    def to_file(self) -> bytes:
+        """Weights, every setting and the history, as the bytes of a ``.npz`` model file."""
+        return save_model(jax.device_get(self.state.params), self.config.spec, kind=self.KIND,
+                          settings=self.settings.to_query(full=True),
+                          history={k: self.history.series(k) for k in METRICS})
+
+    @classmethod
+    def from_file(cls, saved: SavedModel) -> tuple["Run", list[str]]:
+        """A run that continues a saved model: its settings (and so its data), its weights and
+        its history; the optimiser starts afresh. Also the notices about settings skipped."""
+        if saved.kind != cls.KIND:
+            raise ModelFileError(f"This is a {saved.kind or 'foreign'} model; load it in the "
+                                 f"{saved.kind or 'matching'} lab, not here.")
+        settings, notices = type(cls.default_settings()).from_query(saved.settings)
+        run = cls(settings)
+        if run.config.spec != saved.spec:
+            raise ModelFileError("This file cannot be loaded as an nn-playground model: its weights do not "
+                                 "fit the network its own settings describe.")
+        params = [(jnp.asarray(w), jnp.asarray(b)) for w, b in saved.params]
+        lengths = {len(saved.history[k]) for k in METRICS if k in saved.history}
+        if len(lengths) > 1 or 0 in lengths:
+            raise ModelFileError("This file cannot be loaded as an nn-playground model: its training history "
+                                 "is damaged.")
+        n = lengths.pop() if lengths else 1
+        run.state = TrainState(params, make_optimiser(run.config.optimiser).init(params),
+                               jax.random.fold_in(jax.random.key(settings.seed), n), jnp.asarray(n - 1, jnp.int32))
+        run.history = History()
+        run.history.add({k: np.asarray(saved.history.get(k) or [np.nan] * n, np.float32) for k in METRICS})
+        run.divergence = 0
+        return run, notices
+
+    @classmethod
+    def default_settings(cls):
+        raise NotImplementedError

@@ -132,10 +132,12 @@ class FieldSettings:
         """A copy with ``changes``; raises SettingsError naming the field if one is out of range."""
         return replace(self, **changes)
 
-    def to_query(self) -> dict[str, str]:
-        """The settings that differ from the defaults, as URL query parameters."""
+    def to_query(self, full: bool = False) -> dict[str, str]:
+        """The settings that differ from the defaults (``full``: all of them), as URL query
+        parameters."""
         default = type(self)()
-        return {n: f.show(getattr(self, n)) for n, f in self.FIELDS.items() if getattr(self, n) != getattr(default, n)}
+        return {n: f.show(getattr(self, n)) for n, f in self.FIELDS.items()
+                if full or getattr(self, n) != getattr(default, n)}
 
     @classmethod
     def from_query(cls, query: dict[str, str]):
@@ -213,3 +215,10 @@ assert set(FIELDS) == {f.name for f in fields(ToySettings)}, "every setting need
 # Fields whose change means new data, or a new network: either way the run starts again.
 DATA_FIELDS = ("problem", "dataset", "noise", "train_ratio")
 NETWORK_FIELDS = ("features", "hidden", "activation", "head", "init", "seed")
+
+
+@dataclass(frozen=True)
+class DrawSettings(FieldSettings):
+    pen: int = 22  # pen width in canvas pixels (the canvas is 280×280)
+
+    FIELDS: ClassVar[dict[str, Field]] = {"pen": _number(8, 40, int)}

@@ -37,6 +37,12 @@ def hparams_of(s: ToySettings) -> HParams:
 
 
 class ToyRun(Run):
+    KIND = "toy"
+
+    @classmethod
+    def default_settings(cls) -> ToySettings:
+        return ToySettings()
+
     def __init__(self, settings: ToySettings):
         self.settings = settings
         self.grid_x = grid_points(GRID)  # (GRID², 2)

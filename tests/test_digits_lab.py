@@ -91,10 +91,10 @@ def test_digit_charts():
 
 def start(**query) -> AppTest:
     at = AppTest.from_file(str(ROOT / "playground" / "app.py"), default_timeout=180)
+    at.switch_page("views/digits.py")  # opened directly, as a link to /digits does
     for k, v in query.items():
         at.query_params[k] = v
     at.run()
-    at.switch_page("views/digits.py").run()
     assert not at.exception, at.exception
     return at
 

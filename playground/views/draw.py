@@ -13,6 +13,8 @@ from engine.mnistify import mnistify
 from playground import digit_charts as dc
 from playground.guard import guarded
 from playground.htmlview import canvas_flush, html_view
+from playground.links import copy_link, split_query, sync_url, url_changed
+from playground.settings import DrawSettings
 
 CANVAS = 280
 
@@ -72,7 +74,9 @@ def reader(params, spec, which: str) -> None:
     """The canvas and its reading: a stroke reruns only this part of the page."""
     left, right = st.columns([1, 1.6], gap="large")
     with left:
-        width = st.slider("Pen width", 8, 40, 22, key="draw_width")
+        width = st.slider("Pen width", 8, 40, key="draw_width",
+                          disabled=st.session_state.draw_teacher.locks("pen"))
+        sync_url("draw", DrawSettings(pen=width).to_query() | st.session_state.draw_teacher.to_query())
         result = st_canvas(stroke_width=width, stroke_color="#ffffff", background_color="#000000", height=CANVAS,
                            width=CANVAS, drawing_mode="freedraw", return_image_data=True,
                            key=f"draw_canvas_{st.session_state.get('draw_canvas', 0)}")
@@ -83,8 +87,9 @@ def reader(params, spec, which: str) -> None:
         except Exception:  # nothing drawn yet: the canvas has sent no image
             image = None
         img = mnistify(image) if image is not None else None
-        st.caption(f"Read by {which}. The drawing is cropped to its ink, scaled to 20 pixels and centred by "
-                   "its centre of mass in 28×28, exactly as MNIST's digits were.")
+        if st.session_state.draw_teacher.explain:
+            st.caption(f"Read by {which}. The drawing is cropped to its ink, scaled to 20 pixels and centred by "
+                       "its centre of mass in 28×28, exactly as MNIST's digits were.")
         teach(img)
     with right:
         if img is None:
@@ -94,9 +99,29 @@ def reader(params, spec, which: str) -> None:
             through_the_network(img, params, spec)
 
 
+CONTROLS = {"pen": ("draw_width",)}
+
+
+def _settings() -> DrawSettings:
+    """The pen width from the link (on the first visit, or when a link brings new parameters)."""
+    if "draw_settings" not in st.session_state or url_changed("draw"):
+        query, teacher, notices = split_query(st.query_params.to_dict(), CONTROLS)
+        s, more = DrawSettings.from_query(query)
+        if notices + more:
+            st.warning("Ignored in the link: " + "; ".join(notices + more) + ".", icon="🔗")
+        st.session_state.draw_width = s.pen
+        st.session_state.draw_teacher = teacher
+    st.session_state.draw_settings = DrawSettings(pen=st.session_state.get("draw_width", DrawSettings.pen))
+    return st.session_state.draw_settings
+
+
 @guarded
 def main() -> None:
-    st.markdown("#### Draw a digit · the network reads it as you draw")
+    _settings()
+    title, link = st.columns([8, 1.2], vertical_alignment="center")
+    title.markdown("#### Draw a digit · the network reads it as you draw")
+    with link:
+        copy_link(key="draw_copy")
     reader(*model_choice())
 
 

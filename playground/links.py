@@ -1,0 +1,146 @@
+"""Links that carry every setting, and the teacher's controls that ride along in them.
+
+A page's URL is its settings (only those that differ from the defaults) plus:
+
+- ``hide=lr,activation`` or ``lr_hide=true`` (as TF Playground): those controls are not shown;
+- ``lock=dataset`` or ``dataset_lock=true``: shown, but cannot be changed;
+- ``explain=false``: the explanatory text is left out;
+- ``lesson=<id>``: the lesson whose goal the page checks live.
+
+``Teacher`` and ``split_query`` are plain Python; ``sync_url`` and ``copy_link`` are the
+Streamlit side.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import streamlit as st
+
+PAGE_KEYS = ("hide", "lock", "explain", "lesson")
+
+
+@dataclass(frozen=True)
+class Teacher:
+    hidden: frozenset[str] = frozenset()
+    locked: frozenset[str] = frozenset()
+    explain: bool = True
+    lesson: str | None = None
+
+    def shows(self, control: str) -> bool:
+        return control not in self.hidden
+
+    def locks(self, control: str) -> bool:
+        return control in self.locked
+
+    def to_query(self) -> dict[str, str]:
+        q = {}
+        if self.hidden:
+            q["hide"] = ",".join(sorted(self.hidden))
+        if self.locked:
+            q["lock"] = ",".join(sorted(self.locked))
+        if not self.explain:
+            q["explain"] = "false"
+        if self.lesson:
+            q["lesson"] = self.lesson
+        return q
+
+
+def split_query(query: dict[str, str], controls: Iterable[str],
+                lessons: Iterable[str] = ()) -> tuple[dict[str, str], Teacher, list[str]]:
+    """Separate the teacher's parameters from the settings. Returns the settings part, the
+    teacher's choices, and notices naming what was not understood."""
+    controls, lessons = set(controls), set(lessons)
+    settings, notices = {}, []
+    hidden, locked, explain, lesson = set(), set(), True, None
+
+    def names(raw: str, what: str) -> set[str]:
+        got = {n.strip() for n in raw.split(",") if n.strip()}
+        unknown = sorted(got - controls)
+        if unknown:
+            notices.append(f"cannot {what} {', '.join(map(repr, unknown))}: no such control")
+        return got & controls
+
+    for key, raw in query.items():
+        if key == "hide":
+            hidden |= names(raw, "hide")
+        elif key == "lock":
+            locked |= names(raw, "lock")
+        elif key == "explain":
+            if raw.lower() in ("false", "0", "no"):
+                explain = False
+            elif raw.lower() not in ("true", "1", "yes"):
+                notices.append(f"explain={raw!r} is not readable (true or false)")
+        elif key == "lesson":
+            if raw in lessons:
+                lesson = raw
+            else:
+                notices.append(f"no lesson called {raw!r}")
+        elif key.endswith(("_hide", "_lock")) and key.rsplit("_", 1)[0] in controls:
+            if raw.lower() in ("true", "1", "yes"):
+                (hidden if key.endswith("_hide") else locked).add(key.rsplit("_", 1)[0])
+            elif raw.lower() not in ("false", "0", "no"):
+                notices.append(f"{key}={raw!r} is not readable (true or false)")
+        else:
+            settings[key] = raw
+    return settings, Teacher(frozenset(hidden), frozenset(locked), explain, lesson), notices
+
+
+def url_changed(page: str) -> bool:
+    """True when the address bar carries parameters this page did not write itself: a link
+    was opened (or edited by hand) while the session already had this page's state."""
+    query = st.query_params.to_dict()
+    return bool(query) and query != st.session_state.get(f"_{page}_url")
+
+
+def sync_url(page: str, query: dict[str, str]) -> None:
+    """Make the address bar say ``query`` (so that copying it copies every setting)."""
+    st.session_state[f"_{page}_url"] = query
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+
+
+def hide_css(keys: Iterable[str]) -> None:
+    """Hide the widgets with these keys (their values stay in force)."""
+    keys = list(keys)
+    if keys:
+        st.html("<style>" + ",".join(f".st-key-{k}" for k in keys) + "{display:none!important}</style>")
+
+
+_COPY_JS = """
+export default function (component) {
+  const { parentElement } = component;
+  let button = parentElement.querySelector("button");
+  if (!button) {
+    button = document.createElement("button");
+    button.className = "nn-copy";
+    button.type = "button";
+    button.textContent = "🔗 Copy link";
+    button.title = "Copy a link to this page with every setting: whoever opens it gets the same data, the same starting weights and so the same run";
+    button.addEventListener("click", async () => {
+      const url = window.location.href;
+      let done = false;
+      try { await navigator.clipboard.writeText(url); done = true; } catch (e) { done = false; }
+      if (!done) {  // plain http on a classroom network: no clipboard API, use a selection
+        const t = document.createElement("textarea");
+        t.value = url; document.body.appendChild(t); t.select();
+        try { done = document.execCommand("copy"); } catch (e) { done = false; }
+        t.remove();
+      }
+      window.__nnCopied = url;
+      button.textContent = done ? "✓ Link copied" : "Copy this page's address";
+      setTimeout(() => { button.textContent = "🔗 Copy link"; }, 2000);
+    });
+    parentElement.appendChild(button);
+  }
+}
+"""
+_COPY_CSS = """.nn-copy{font:inherit;font-size:.875rem;padding:.25rem .75rem;border:1px solid rgba(49,51,63,.2);
+border-radius:.5rem;background:#fff;cursor:pointer;white-space:nowrap}.nn-copy:hover{border-color:#0877bd;color:#0877bd}"""
+
+_copy = st.components.v2.component("nn_playground_copy_link", js=_COPY_JS, css=_COPY_CSS)
+
+
+def copy_link(*, key: str) -> None:
+    """A button that copies the page's address, which carries every setting."""
+    _copy(key=key)
