@@ -16,8 +16,8 @@ st.set_page_config(page_title="nn-playground", page_icon="🧠", layout="wide",
 
 PAGES = Path(__file__).with_name("views")  # not "pages": Streamlit would list that folder twice
 st.navigation([
-    st.Page(PAGES / "toy.py", title="Toy lab", icon="🎛️", default=True, url_path="toy"),
-    st.Page(PAGES / "digits.py", title="Digits lab", icon="🔢", url_path="digits"),
-    st.Page(PAGES / "draw.py", title="Draw a digit", icon="✍️", url_path="draw"),
-    st.Page(PAGES / "lessons.py", title="Lessons", icon="🎓", url_path="lessons"),
+    st.Page(PAGES / "toy.py", title="Toy lab", icon=":material/tune:", default=True, url_path="toy"),
+    st.Page(PAGES / "digits.py", title="Digits lab", icon=":material/pin:", url_path="digits"),
+    st.Page(PAGES / "draw.py", title="Draw a digit", icon=":material/draw:", url_path="draw"),
+    st.Page(PAGES / "lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
 ]).run()

@@ -25,5 +25,5 @@ def guarded(fn: Callable) -> Callable:
                 raise
             log.exception("unexpected error in %s", fn.__qualname__)
             st.error(f"Something went wrong here ({type(e).__name__}). Your settings and your network are "
-                     "kept: try again, or press Reset. The details are in the server's log.", icon="🛠️")
+                     "kept: try again, or press Reset. The details are in the server's log.", icon=":material/build:")
     return wrapper

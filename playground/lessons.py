@@ -105,7 +105,7 @@ def goal_html(lesson: Lesson, achieved_at: int | None, current: float) -> str:
         state = f'<b class="nn-goal-done">✓ Achieved at epoch {achieved_at}</b>'
     else:
         state = f'<span class="nn-goal-now">now {METRIC_LABELS[g.metric]} {now}</span>'
-    return (f'<div class="nn-goal"><span class="nn-goal-title">🎯 {lesson.title}:</span> {g.text} '
+    return (f'<div class="nn-goal"><span class="nn-goal-title">Goal · {lesson.title}:</span> {g.text} '
             f'· {state}</div>')
 
 

@@ -108,6 +108,9 @@ def hide_css(keys: Iterable[str]) -> None:
 
 
 _COPY_JS = """
+const LABEL = '<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" style="vertical-align:-3px;margin-right:4px">'
+  + '<path fill="currentColor" d="M3.9 12a3.1 3.1 0 0 1 3.1-3.1h4V7H7a5 5 0 0 0 0 10h4v-1.9H7A3.1 3.1 0 0 1 3.9 12M8 13h8v-2H8'
+  + 'v2m9-6h-4v1.9h4a3.1 3.1 0 0 1 0 6.2h-4V17h4a5 5 0 0 0 0-10"/></svg>Copy link';
 export default function (component) {
   const { parentElement } = component;
   let button = parentElement.querySelector("button");
@@ -115,7 +118,7 @@ export default function (component) {
     button = document.createElement("button");
     button.className = "nn-copy";
     button.type = "button";
-    button.textContent = "🔗 Copy link";
+    button.innerHTML = LABEL;
     button.title = "Copy a link to this page with every setting: whoever opens it gets the same data, the same starting weights and so the same run";
     button.addEventListener("click", async () => {
       const url = window.location.href;
@@ -128,8 +131,8 @@ export default function (component) {
         t.remove();
       }
       window.__nnCopied = url;
-      button.textContent = done ? "✓ Link copied" : "Copy this page's address";
-      setTimeout(() => { button.textContent = "🔗 Copy link"; }, 2000);
+      button.textContent = done ? "✓ Link copied" : "Copy the address bar instead";
+      setTimeout(() => { button.innerHTML = LABEL; }, 2000);
     });
     parentElement.appendChild(button);
   }

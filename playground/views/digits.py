@@ -206,7 +206,7 @@ def main() -> None:
         copy_link(key="digits_copy")
     notice = st.session_state.pop("digits_notice", None)
     if notice:
-        st.warning(notice, icon="🔗")
+        st.warning(notice, icon=":material/link:")
     values = controls()
     with st.sidebar:
         st.subheader("Model file")
@@ -218,13 +218,13 @@ def main() -> None:
             st.session_state.digits_playing = False
             st.toast(message, icon=":material/restart_alt:")
     except SettingsError as e:
-        st.error(f"Not applied: {e}. The last good settings stay in force.", icon="🚫")
+        st.error(f"Not applied: {e}. The last good settings stay in force.", icon=":material/block:")
     if run.notice:
-        st.warning(run.notice, icon="📡")
+        st.warning(run.notice, icon=":material/wifi_off:")
     toolbar(run)
     if run.divergence:
         st.error("Training diverged: the loss became NaN or blew up. Lower the learning rate and press Reset.",
-                 icon="⚠️")
+                 icon=":material/warning:")
     st.number_input(f"Validation digit to look inside (0 to {len(run.digits.y_test) - 1})", 0,
                     len(run.digits.y_test) - 1, key=K + "digit")
     st.fragment(live, run_every=TICK_SECONDS if st.session_state.digits_playing else None)(run)

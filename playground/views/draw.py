@@ -94,7 +94,7 @@ def reader(params, spec, which: str) -> None:
     with right:
         if img is None:
             st.info("Draw a digit, 0 to 9, in the black square: big, in one or two strokes. "
-                    "The network's answer appears here as you draw.", icon="✍️")
+                    "The network's answer appears here as you draw.", icon=":material/draw:")
         else:
             through_the_network(img, params, spec)
 
@@ -108,7 +108,7 @@ def _settings() -> DrawSettings:
         query, teacher, notices = split_query(st.query_params.to_dict(), CONTROLS)
         s, more = DrawSettings.from_query(query)
         if notices + more:
-            st.warning("Ignored in the link: " + "; ".join(notices + more) + ".", icon="🔗")
+            st.warning("Ignored in the link: " + "; ".join(notices + more) + ".", icon=":material/link:")
         st.session_state.draw_width = s.pen
         st.session_state.draw_teacher = teacher
     st.session_state.draw_settings = DrawSettings(pen=st.session_state.get("draw_width", DrawSettings.pen))

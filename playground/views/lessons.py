@@ -15,14 +15,14 @@ def main() -> None:
     st.markdown("#### Lessons · from one neuron to deep networks")
     st.caption("Each lesson opens a lab already set up, with its goal shown above the results and ticked "
                "the moment you reach it. Teachers: the lab's address carries everything, including locked "
-               "or hidden controls; copy it with the 🔗 button.")
+               "or hidden controls; copy it with the lab's *Copy link* button.")
     lessons = load_lessons()
     for row in range(0, len(lessons), 2):
         for col, lesson in zip(st.columns(2, gap="medium"), lessons[row:row + 2]):
             with col.container(border=True, key=f"lesson_{lesson.id}"):
                 st.markdown(f"**{lesson.order}. {lesson.title}**")
                 st.markdown(lesson.text)
-                st.markdown(f"🎯 **Goal:** {lesson.goal.text}.")
+                st.markdown(f":material/flag: **Goal:** {lesson.goal.text}.")
                 st.page_link(PAGE_FILES[lesson.page], label=f"Start in the {PAGE_NAMES[lesson.page]}",
                              icon=":material/play_circle:", query_params=lesson.link())
 

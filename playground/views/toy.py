@@ -87,7 +87,7 @@ def divergence_banner(run: ToyRun) -> None:
     what = ("the loss became NaN or infinite" if run.divergence == NOT_FINITE
             else "the loss blew up far above where it started")
     st.error(f"**Training diverged after epoch {run.epoch}:** {what}. A learning rate of {lr:g} is "
-             f"too high for this network: try {lower:g}.", icon="⚠️")
+             f"too high for this network: try {lower:g}.", icon=":material/warning:")
     st.button(f"Reset with learning rate {lower:g}", on_click=_recover, args=(lower,), key="recover")
 
 
@@ -148,7 +148,7 @@ def apply_settings(run: ToyRun, hidden: tuple[int, ...]) -> None:
     try:
         message = run.apply(ToySettings(**wanted_settings(hidden)))
     except SettingsError as e:
-        st.error(f"Not applied: {e}. The last good settings stay in force.", icon="🚫")
+        st.error(f"Not applied: {e}. The last good settings stay in force.", icon=":material/block:")
         return
     if message:
         st.session_state.playing = False
@@ -161,8 +161,8 @@ def main() -> None:
     teacher: Teacher = st.session_state.toy_teacher
     notice = st.session_state.pop("toy_notice", None)
     if notice:
-        st.warning(notice, icon="🔗")
-    st.html("<style>.block-container{padding-top:1.6rem;padding-bottom:1rem}</style>")
+        st.warning(notice, icon=":material/link:")
+    st.html("<style>.block-container{padding-top:3.6rem;padding-bottom:1rem}</style>")
     hide_css(k for c in teacher.hidden for k in CONTROLS[c])
     title, link = st.columns([8, 1.2], vertical_alignment="center")
     hint = ("  <span style='font-size:.8rem;color:#777'>(optimiser, loss, schedule, seeds and model files: "

@@ -1,0 +1,117 @@
+"""Classroom features in real Chromium: copied links, teacher controls, lessons, model files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser import CHROMIUM, app_server, chromium, epoch, no_traceback, wait_idle
+from tests.conftest import ROOT
+from tests.test_browser import open_toy, wait_for
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
+SHOTS = ROOT / "assets" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with app_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    p = context.new_page()
+    yield p
+    no_traceback(p)
+    context.close()
+
+
+def open_sidebar(page):
+    button = page.locator("[data-testid=stExpandSidebarButton]")
+    if button.count() and button.first.is_visible():
+        button.first.click()
+    page.locator("[data-testid=stSidebarContent]").wait_for()
+
+
+def test_copy_link_copies_every_setting_and_the_link_reproduces_them(page, server, browser):
+    open_toy(page, server, "dataset=xor&seed=4&hidden=3,2")
+    page.get_by_role("button", name="Step").click()
+    wait_idle(page)
+    page.locator("button.nn-copy").click()
+    assert wait_for(lambda: page.evaluate("window.__nnCopied || ''") != "", 10)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.evaluate("window.__nnCopied")
+    from urllib.parse import parse_qs, urlsplit
+    query = {k: v[0] for k, v in parse_qs(urlsplit(copied).query).items()}
+    assert query == {"dataset": "xor", "seed": "4", "hidden": "3,2"}, copied
+    other = browser.new_page(viewport={"width": 1280, "height": 800})
+    other.goto(copied)
+    wait_idle(other)
+    other.wait_for_selector("[data-stat='Epoch']")
+    assert other.locator(".ds.on figcaption").inner_text() == "Exclusive or"
+    assert other.get_by_text("Ignored in the link").count() == 0
+    assert other.locator(".st-key-neurons_1 input").input_value() == "2"
+    other.close()
+
+
+def test_teacher_link_hides_and_locks_controls(page, server):
+    open_toy(page, server, "hide=learning_rate&lock=dataset,play&explain=false")
+    assert not page.locator(".st-key-lr").is_visible()
+    assert page.locator(".st-key-noise").is_visible()
+    assert page.locator(".st-key-play button").is_disabled()
+    assert page.locator(".st-key-dataset input").is_disabled()
+    assert page.get_by_text("Each square is one neuron").count() == 0
+
+
+def test_a_lesson_opens_the_lab_and_ticks_its_goal(page, server):
+    page.goto(f"{server}/lessons")
+    wait_idle(page)
+    lesson = page.locator(".st-key-lesson_03-xor")
+    lesson.get_by_text("Start in the toy lab").click()
+    page.wait_for_selector("[data-stat='Epoch']")
+    wait_idle(page)
+    assert "lesson=03-xor" in page.url
+    assert page.locator(".nn-goal").inner_text().startswith("Goal · Exclusive or without a hidden layer")
+    page.locator(".st-key-features").get_by_text("X₁X₂").click()  # the feature that solves it
+    wait_idle(page)
+    page.get_by_role("button", name="Play").click()
+    assert wait_for(lambda: "Achieved" in page.locator(".nn-goal").inner_text(), 60), \
+        page.locator(".nn-goal").inner_text()
+    page.get_by_role("button", name="Pause").click()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "lesson-1280x800.png"))
+
+
+def test_download_a_model_and_upload_it_to_continue_and_a_bad_file_changes_nothing(page, server, tmp_path):
+    open_toy(page, server, "dataset=circle&hidden=3&seed=2")
+    for k in range(4):
+        page.get_by_role("button", name="Step").click()
+        assert wait_for(lambda: epoch(page) == k + 1, 20)
+    open_sidebar(page)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download this model (.npz)").click()
+    saved = tmp_path / "model.npz"
+    dl.value.save_as(saved)
+    page.get_by_role("button", name="Reset").click()
+    assert wait_for(lambda: epoch(page) == 0, 20)
+    page.locator(".st-key-toy_upload input[type=file]").set_input_files(str(saved))
+    assert wait_for(lambda: page.get_by_text("ready to continue training").count() == 1, 30)
+    wait_idle(page)
+    assert epoch(page) == 4  # the weights and the history came back
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(saved.read_bytes()[:200])
+    page.locator(".st-key-toy_upload input[type=file]").set_input_files(str(bad))
+    assert wait_for(lambda: page.get_by_text("The current model is unchanged").count() == 1, 30)
+    wait_idle(page)
+    assert epoch(page) == 4
+    assert page.get_by_text("cannot be loaded as an nn-playground model").count() == 1
