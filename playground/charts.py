@@ -7,6 +7,7 @@ light; a browser redraws these SVGs about twice as often as Plotly charts carryi
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 import html
 import struct
 import zlib
@@ -60,6 +61,9 @@ def png_bytes(rgb: np.ndarray) -> bytes:
 def symmetric_range(values: np.ndarray) -> float:
     m = float(np.nanmax(np.abs(values))) if values.size else 1.0
     return m if m > 1e-9 else 1.0
+
+
+LOSS_POINTS = 180  # per curve: the chart is under 300 pixels wide
 
 
 def downsample(y: np.ndarray, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
@@ -236,15 +240,8 @@ def decision_map_svg(out: np.ndarray, points_train, y_train, points_test, y_test
     uri = png_uri(out, discretise=discretise and not regression, lut=MAP_LUT)
 
     def dots(p, y, cls):
-        # One path per colour, not one element per point: far less for the browser to redraw.
-        shade = np.clip(((np.clip(y, -1, 1) + 1) * 127.5).astype(int), 0, 255) // 16 * 16 + 8
-        paths = []
-        for level in np.unique(shade):
-            c = LUT[min(level, 255)] if regression else LUT[0 if level < 128 else 255]
-            d = "".join(f"M{to_x(a) - 3.3:.1f} {to_y(b):.1f}a3.3 3.3 0 1 0 6.6 0a3.3 3.3 0 1 0-6.6 0"
-                        for a, b in p[shade == level].tolist())
-            paths.append(f'<path class="{cls}" fill="#{c[0]:02x}{c[1]:02x}{c[2]:02x}" d="{d}"/>')
-        return "".join(paths)
+        p, y = np.asarray(p, np.float32), np.asarray(y, np.float32)
+        return _dots(p.tobytes(), y.tobytes(), cls, regression, domain, side, pad_l, pad_t)
     ticks = range(-int(domain), int(domain) + 1, 2)
     axes = "".join(f'<text x="{to_x(t):.1f}" y="{pad_t + side + 15}" text-anchor="middle">{t}</text>'
                    f'<text x="{pad_l - 5}" y="{to_y(t) + 4:.1f}" text-anchor="end">{t}</text>' for t in ticks)
@@ -254,6 +251,25 @@ def decision_map_svg(out: np.ndarray, points_train, y_train, points_test, y_test
     return (f'<svg class="nn-plot nn-map" viewBox="0 0 {size} {pad_t + side + pad_b}" '
             f'width="100%" style="max-height:max(220px, calc(100vh - 545px))" '
             f'xmlns="http://www.w3.org/2000/svg">{body}</svg>')
+
+
+@lru_cache(maxsize=512)
+def _dots(points: bytes, y: bytes, cls: str, regression: bool, domain: float, side: float, pad_l: float,
+          pad_t: float) -> str:
+    """The data points as SVG paths, one per colour (far less for the browser to redraw than one
+    element per point). Cached: the points stay the same from frame to frame."""
+    p = np.frombuffer(points, np.float32).reshape(-1, 2)
+    y = np.frombuffer(y, np.float32)
+    to_x = lambda v: pad_l + (v + domain) / (2 * domain) * side
+    to_y = lambda v: pad_t + (domain - v) / (2 * domain) * side
+    shade = np.clip(((np.clip(y, -1, 1) + 1) * 127.5).astype(int), 0, 255) // 16 * 16 + 8
+    paths = []
+    for level in np.unique(shade):
+        c = LUT[min(level, 255)] if regression else LUT[0 if level < 128 else 255]
+        d = "".join(f"M{to_x(a) - 3.3:.1f} {to_y(b):.1f}a3.3 3.3 0 1 0 6.6 0a3.3 3.3 0 1 0-6.6 0"
+                    for a, b in p[shade == level].tolist())
+        paths.append(f'<path class="{cls}" fill="#{c[0]:02x}{c[1]:02x}{c[2]:02x}" d="{d}"/>')
+    return "".join(paths)
 
 
 def loss_svg(train_loss, test_loss, train_acc=None, test_acc=None, width=360, height=150) -> str:
@@ -273,7 +289,7 @@ def loss_svg(train_loss, test_loss, train_acc=None, test_acc=None, width=360, he
     sa = lambda v: pad_t + h - np.multiply(v, h)
 
     def path(series, scale, cls, dash=""):
-        x, y = downsample(np.asarray(series, np.float64), 400)
+        x, y = downsample(np.asarray(series, np.float64), LOSS_POINTS)
         keep = np.isfinite(y)
         px = pad_l + x[keep] / last * w
         py = scale(y[keep])

@@ -1,8 +1,18 @@
-"""``nn-playground``: a thin wrapper around ``streamlit run`` for the app."""
+"""``nn-playground``: a thin wrapper around ``streamlit run`` for the app.
+
+``nn-playground --workers N`` serves a class from N app processes behind one address (see
+``playground/proxy.py``): one Streamlit process uses about one core, so on a laptop with two
+cores two workers carry twice the class.
+"""
 from __future__ import annotations
 
 import os
+import secrets
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 APP = Path(__file__).with_name("app.py")
@@ -17,11 +27,76 @@ def command(args: list[str]) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(APP), *defaults, *args]
 
 
+def _option(args: list[str], name: str) -> tuple[str | None, list[str]]:
+    """The value of ``--name V`` or ``--name=V`` in ``args``, and ``args`` without it."""
+    rest, value, skip = [], None, False
+    for i, a in enumerate(args):
+        if skip:
+            skip = False
+        elif a == name and i + 1 < len(args):
+            value, skip = args[i + 1], True
+        elif a.startswith(name + "="):
+            value = a.split("=", 1)[1]
+        else:
+            rest.append(a)
+    return value, rest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_workers(n: int, args: list[str]) -> None:
+    """N app processes on private ports, one proxy on the public address."""
+    import uvicorn
+
+    from playground.proxy import make_app
+    port, args = _option(args, "--server.port")
+    address, args = _option(args, "--server.address")
+    _, args = _option(args, "--server.headless")
+    ports = [_free_port() for _ in range(n)]
+    secret = secrets.token_hex(16)  # shared, so that any worker accepts the others' cookies
+    env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": secret}
+    procs = [subprocess.Popen(command([*args, "--server.port", str(p), "--server.address", "127.0.0.1",
+                                       "--server.headless", "true"]), env=env)
+             for p in ports]
+    try:
+        deadline = time.monotonic() + 120
+        for p in ports:
+            while True:
+                try:
+                    if urllib.request.urlopen(f"http://127.0.0.1:{p}/_stcore/health", timeout=1).read() == b"ok":
+                        break
+                except OSError:
+                    if time.monotonic() > deadline or any(pr.poll() is not None for pr in procs):
+                        raise SystemExit("nn-playground: a worker did not start; see the messages above")
+                    time.sleep(0.3)
+        print(f"nn-playground: {n} workers ready; open http://{address or 'localhost'}:{port or 8501} "
+              "(Ctrl+C stops it)", flush=True)
+        uvicorn.run(make_app(ports), host=address or "0.0.0.0", port=int(port or 8501), log_level="warning",
+                    ws_max_size=200 * 1024 * 1024)
+    finally:
+        for pr in procs:
+            pr.terminate()
+        for pr in procs:
+            try:
+                pr.wait(10)
+            except subprocess.TimeoutExpired:
+                pr.kill()
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    port = next((a.split("=", 1)[1] for a in args if a.startswith("--server.port=")), None)
-    if port is None and "--server.port" in args:
-        port = args[args.index("--server.port") + 1]
+    workers, args = _option(args, "--workers")
+    if workers is not None:
+        if not workers.isdigit() or not 1 <= int(workers) <= 64:
+            raise SystemExit(f"nn-playground: --workers must be a whole number from 1 to 64, got {workers!r}")
+        if int(workers) > 1:
+            serve_workers(int(workers), args)
+            return
+    port, _ = _option(args, "--server.port")
     print(f"nn-playground: open http://localhost:{port or 8501} in your browser (Ctrl+C stops it)",
           flush=True)
     cmd = command(args)

@@ -58,6 +58,14 @@ class Run:
     def epoch(self) -> int:
         return len(self.history.series("train_loss")) - 1
 
+    def current(self) -> tuple[TrainConfig, HParams]:
+        """``config`` and ``hparams``, built once per settings object: a live view asks for them
+        many times a second, and making the hyperparameter arrays costs more than a chunk."""
+        if getattr(self, "_current_for", None) is not self.settings:
+            self._current = (self.config, self.hparams)
+            self._current_for = self.settings
+        return self._current
+
     def reset(self) -> None:
         """New weights from the seed, same data; history cleared."""
         self.state: TrainState = init_state(jax.random.key(self.settings.seed), self.config)
@@ -74,7 +82,8 @@ class Run:
         """Train up to ``n_epochs``; return how many ran (fewer when the loss diverged)."""
         if self.divergence or n_epochs <= 0:
             return 0
-        self.state, m = train_chunk(self.state, self.data, self.hparams, config=self.config, n_epochs=n_epochs)
+        config, hparams = self.current()
+        self.state, m = train_chunk(self.state, self.data, hparams, config=config, n_epochs=n_epochs)
         m = jax.device_get(m)
         ran = int(np.isfinite(m["train_loss"]).sum())
         self.divergence = int(m["diverged"])

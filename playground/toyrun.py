@@ -106,7 +106,7 @@ class ToyRun(Run):
     def maps(self) -> list[np.ndarray]:
         """Every neuron over the GRID×GRID plane: one (GRID, GRID, width) array per hidden layer,
         then the output (GRID, GRID)."""
-        outs = jax.device_get(neuron_maps(self.state.params, self.config.spec, self.grid_features))
+        outs = jax.device_get(neuron_maps(self.state.params, self.current()[0].spec, self.grid_features))
         return [o.reshape(GRID, GRID, -1) for o in outs[:-1]] + [outs[-1].reshape(GRID, GRID)]
 
     def input_maps(self) -> np.ndarray:

@@ -32,17 +32,24 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(env: dict | None = None, timeout: float = 60.0):
-    """Run the app; yield its base URL; stop it afterwards."""
+def app_server(env: dict | None = None, timeout: float = 60.0, info: dict | None = None, workers: int = 1):
+    """Run the app (``workers`` > 1: that many processes behind ``nn-playground``'s proxy); yield
+    its base URL; stop it afterwards. ``info`` receives the server's pid."""
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
            "--runner.postScriptGC", "false"]
+    if workers > 1:
+        cmd = [sys.executable, "-m", "playground.cli", "--workers", str(workers), "--server.port", str(port),
+               "--server.address", "127.0.0.1"]
+        timeout = max(timeout, 120.0)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
+    if info is not None:
+        info["pid"] = proc.pid
     try:
         deadline = time.monotonic() + timeout
         while True:
