@@ -5,25 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, app_server, chromium, epoch, no_traceback, wait_idle
+from tests.browser import CHROMIUM, epoch, no_traceback, wait_idle
 from tests.conftest import ROOT
-from tests.test_browser import open_toy, wait_for
+from tests.test_browser import browser, open_toy, server, wait_for  # noqa: F401  (shared fixtures)
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
 SHOTS = ROOT / "assets" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with app_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture
