@@ -99,4 +99,5 @@ if __name__ == "__main__" and "--no-browser" not in sys.argv:
     print(f"stroke end to new probabilities on screen, 20 strokes in Chromium: median {np.median(ms):.0f} ms "
           f"(target ≤ 150), fastest {min(ms):.0f}, slowest {max(ms):.0f}")
     print(f"  of which the app's part (drawing sent to new probabilities shown): median {np.median(ours):.0f} ms; "
-          f"the rest is the canvas component's own 200 ms wait after a stroke before it sends")
+          f"the rest is the canvas drawing and sending it (its own 200 ms wait is skipped: the page presses "
+          f"its send button when the pen lifts)")
