@@ -27,7 +27,7 @@ TEST_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "mnist"
 
 def train_jax(d, seed=0):
     m = DEFAULT_MODEL
-    cfg, hp = default_config(), default_hparams()
+    cfg, hp = default_config(recipe=DEFAULT_MODEL), default_hparams(DEFAULT_MODEL)
     # In-loop metrics on a small training slice only; the test set is scored once, at the end.
     data = Data(*(jnp.asarray(a) for a in (d.x_train, d.y_train, d.x_train[:256], d.y_train[:256])))
     state = init_state(jax.random.key(seed), cfg)

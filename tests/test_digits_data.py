@@ -180,10 +180,16 @@ def test_shift_augmentation_moves_images_without_changing_them():
     assert np.abs(coms).max() <= 2
 
 
-def test_warp_augmentation_keeps_the_digit_and_varies_it():
-    from engine.augment import AUGMENTATIONS
+def test_warp_augmentation_keeps_the_digit_and_varies_it(monkeypatch):
+    from engine.augment import AUGMENTATIONS, WARP
     x = jnp.asarray(dd.load_mnist_5k().x_train[::500])  # one of each digit
+    full = np.asarray(AUGMENTATIONS["warp"][1](jax.random.key(0), x))
+    assert full.shape == x.shape and full.min() >= 0 and full.max() <= 1
+    # The affine part alone (serifs and elastic distortion have their own tests below):
+    monkeypatch.setitem(WARP, "serif", 0.0)
+    monkeypatch.setitem(WARP, "elastic", 0.0)
     out = np.asarray(AUGMENTATIONS["warp"][1](jax.random.key(0), x))
+    assert not np.allclose(out, full)
     assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
     ink_in, ink_out = np.asarray(x).sum(1), out.sum(1)
     assert np.all(ink_out > 0.6 * ink_in) and np.all(ink_out < 2.3 * ink_in)  # scaled, thickened (a 2×2 max can double a thin stroke), not lost
@@ -193,3 +199,35 @@ def test_warp_augmentation_keeps_the_digit_and_varies_it():
         shift = np.subtract(ndimage.center_of_mass(a), ndimage.center_of_mass(b))
         assert np.hypot(*shift) < 4.0  # moved by at most about two pixels each way, plus the warp
         assert np.corrcoef(ndimage.gaussian_filter(a, 2).ravel(), ndimage.gaussian_filter(b, 2).ravel())[0, 1] > 0.3
+
+
+def test_serif_strokes_add_a_base_under_the_ink_and_a_flag_on_top():
+    from engine.augment import _serifs
+    img = np.zeros((1, 28, 28), np.float32)
+    img[0, 4:24, 13:15] = 1.0  # a plain 1: a vertical bar, rows 4 to 23
+    out = np.asarray(_serifs(jax.random.key(3), jnp.asarray(img), 1.0))[0]
+    assert np.all(out >= img[0])  # strokes are added, never removed
+    added = (out - img[0]) > 0.5
+    rows, cols = np.nonzero(added)
+    assert added.sum() >= 6
+    base, flag = rows >= 20, rows <= 9
+    assert np.all(base | flag)  # nothing added in the middle of the digit
+    assert base.any() and flag.any()
+    assert np.ptp(cols[base]) >= 5 and np.ptp(rows[base]) <= 3  # wide and nearly horizontal
+    assert cols[flag].min() < 13  # the flag runs to the left of the bar
+    untouched = np.asarray(_serifs(jax.random.key(3), jnp.asarray(img), 0.0))[0]
+    np.testing.assert_array_equal(untouched, img[0])
+
+
+def test_elastic_distortion_moves_strokes_a_little_and_keeps_the_digit():
+    from engine.augment import _elastic
+    x = jnp.asarray(dd.load_mnist_5k().x_train[::500].reshape(-1, 28, 28))
+    same = np.asarray(_elastic(jax.random.key(0), x, 0.0))
+    np.testing.assert_allclose(same, np.asarray(x), atol=1e-5)  # no displacement: the image itself
+    out = np.asarray(_elastic(jax.random.key(0), x, 2.5))
+    assert not np.allclose(out, np.asarray(x), atol=0.05)
+    from scipy import ndimage
+    for a, b in zip(np.asarray(x), out):
+        assert 0.7 < b.sum() / a.sum() < 1.3
+        assert np.hypot(*np.subtract(ndimage.center_of_mass(a), ndimage.center_of_mass(b))) < 2.5
+        assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.5

@@ -48,3 +48,24 @@ def test_draw_page_opens_with_a_model_a_canvas_and_a_hint(draw_page):
     assert any(e.proto.component_name.endswith("streamlit_drawable_canvas") for e in at.get("bidi_component"))
     assert any("Draw a digit, 0 to 9" in i.value for i in at.info)  # empty canvas: a hint, not a guess
     assert [b.label for b in at.button][:1] == ["Clear"]
+
+
+def test_default_model_is_trained_once_then_loaded_from_the_file_it_saved(tmp_path, monkeypatch):
+    from engine import default_model as dm
+    monkeypatch.setitem(dm.DRAW_MODEL, "hidden", (16,))
+    monkeypatch.setitem(dm.DRAW_MODEL, "epochs", 2)
+    seen = []
+    params, spec, how = dm.load_or_train_default(directory=tmp_path, progress=seen.append)
+    assert how == "trained" and seen[-1] == 1.0
+    [saved] = tmp_path.glob("default-digits-*.npz")
+    again, spec2, how2 = dm.load_or_train_default(directory=tmp_path, progress=seen.append)
+    assert how2 == "loaded" and spec2 == spec and len(seen) == 1
+    for (w, b), (w2, b2) in zip(params, again):
+        np.testing.assert_array_equal(np.asarray(w), np.asarray(w2))
+        np.testing.assert_array_equal(np.asarray(b), np.asarray(b2))
+    saved.write_bytes(saved.read_bytes()[:200])  # damaged: trained again, and the file mended
+    assert dm.load_or_train_default(directory=tmp_path)[2] == "trained"
+    assert dm.load_or_train_default(directory=tmp_path)[2] == "loaded"
+    monkeypatch.setitem(dm.DRAW_MODEL, "epochs", 3)  # another recipe never loads the old file
+    assert dm.load_or_train_default(directory=tmp_path)[2] == "trained"
+    assert len(list(tmp_path.glob("default-digits-*.npz"))) == 2

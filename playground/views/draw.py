@@ -2,12 +2,14 @@
 through the network's eyes."""
 from __future__ import annotations
 
+import threading
+
 import jax
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from engine.default_model import fine_tune, train_default
+from engine.default_model import fine_tune, load_or_train_default
 from engine.inspect import layer_activations
 from engine.mnistify import mnistify
 from playground import digit_charts as dc
@@ -19,10 +21,30 @@ from playground.settings import DrawSettings
 CANVAS = 280
 
 
-@st.cache_resource(show_spinner="Training the default digits model once for this server (about 10 s)…")
+@st.cache_resource(show_spinner=False)
+def _shared() -> dict:
+    """One box per server process, shared by every session: the default model and its lock."""
+    return {"lock": threading.Lock()}
+
+
 def default_model():
-    """Trained once per server process and shared by every session."""
-    return train_default()
+    """Loaded from the file the app saved the first time it trained it, else trained now, once
+    per server process, with a progress bar (the sessions that arrive meanwhile wait for it)."""
+    box = _shared()
+    if "model" not in box:
+        note = st.empty()
+        with box["lock"]:
+            if "model" not in box:
+                bar = note.progress(0.0, text=TRAINING)
+                params, spec, _ = load_or_train_default(
+                    progress=lambda f: bar.progress(f, text=f"{TRAINING} {f:.0%}"))
+                box["model"] = (params, spec)
+        note.empty()
+    return box["model"]
+
+
+TRAINING = ("Training the default digits model on 5,000 handwritten digits. This happens once: the "
+            "app saves it and loads it in a moment next time.")
 
 
 def _clear():
