@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-APP = Path(__file__).with_name("app.py")
+APP = Path(__file__).with_name("serve.py")  # app.py, plus the live-frame route
 
 
 def command(args: list[str]) -> list[str]:
@@ -48,11 +49,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """In a worker, before it starts: Linux ends it when the proxy process ends, however that
+    ends (even killed outright), so that no worker is ever left running on its own."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the proxy's own shutdown still stops its workers
+
+
 def serve_workers(n: int, args: list[str]) -> None:
     """N app processes on private ports, one proxy on the public address."""
-    import uvicorn
+    import asyncio
 
-    from playground.proxy import make_app
+    from playground.proxy import serve
     port, args = _option(args, "--server.port")
     address, args = _option(args, "--server.address")
     _, args = _option(args, "--server.headless")
@@ -60,7 +71,7 @@ def serve_workers(n: int, args: list[str]) -> None:
     secret = secrets.token_hex(16)  # shared, so that any worker accepts the others' cookies
     env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": secret}
     procs = [subprocess.Popen(command([*args, "--server.port", str(p), "--server.address", "127.0.0.1",
-                                       "--server.headless", "true"]), env=env)
+                                       "--server.headless", "true"]), env=env, preexec_fn=_die_with_parent)
              for p in ports]
     try:
         deadline = time.monotonic() + 120
@@ -73,10 +84,13 @@ def serve_workers(n: int, args: list[str]) -> None:
                     if time.monotonic() > deadline or any(pr.poll() is not None for pr in procs):
                         raise SystemExit("nn-playground: a worker did not start; see the messages above")
                     time.sleep(0.3)
-        print(f"nn-playground: {n} workers ready; open http://{address or 'localhost'}:{port or 8501} "
-              "(Ctrl+C stops it)", flush=True)
-        uvicorn.run(make_app(ports), host=address or "0.0.0.0", port=int(port or 8501), log_level="warning",
-                    ws_max_size=200 * 1024 * 1024)
+        ready = lambda: print(f"nn-playground: {n} workers ready; open http://{address or 'localhost'}:"
+                              f"{port or 8501} (Ctrl+C stops it)", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop as Ctrl+C does, workers too
+        try:
+            asyncio.run(serve(ports, address or "0.0.0.0", int(port or 8501), ready))
+        except KeyboardInterrupt:
+            pass
     finally:
         for pr in procs:
             pr.terminate()

@@ -1,95 +1,99 @@
-"""Serve one class from several Streamlit processes behind one address.
+"""Serve one class from several app processes behind one address.
 
-One Streamlit process runs its Python on one core at a time (the GIL), so on a machine with
-several cores ``nn-playground --workers N`` starts N app processes on private ports and this
-small reverse proxy on the public one. Sessions are sticky: a browser's first request picks a
-worker (round robin) and a cookie keeps all its later requests, its websocket and its
+One Streamlit process runs its Python on one core at a time (the interpreter lock), so on a
+machine with several cores ``nn-playground --workers N`` starts N app processes on private ports
+and this proxy on the public one. Sessions are sticky: a browser's first request picks a worker
+(round robin) and a cookie keeps its later requests, its websocket, its live frames and its
 reconnections on that worker, where its session lives.
+
+The proxy works on connections, not requests: it reads the head of a connection's first
+request to choose the worker, adds the cookie to the head of the first response if the browser
+did not send it, and otherwise copies bytes both ways. A browser sends the same cookie on every
+request of a connection, so a connection never needs to change worker. Copying bytes costs the
+proxy far less than parsing every request and frame would.
 """
 from __future__ import annotations
 
 import asyncio
 import itertools
-
-import httpx
-import websockets
-from starlette.applications import Starlette
-from starlette.background import BackgroundTask
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, StreamingResponse
-from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+import re
 
 COOKIE = "nn_playground_worker"
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer",
-              "host"}
+MAX_HEAD = 64 * 1024
+_COOKIE_RE = re.compile(rb"^cookie:.*?\b" + COOKIE.encode() + rb"=(\d+)", re.IGNORECASE | re.MULTILINE)
 
 
-def make_app(ports: list[int]) -> Starlette:
-    turn = itertools.count()
-    client = httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0))
+def choose(head: bytes, n: int, turn) -> tuple[int, bool]:
+    """(worker, whether the browser already has the cookie) for a request head."""
+    m = _COOKIE_RE.search(head)
+    if m and int(m.group(1)) < n:
+        return int(m.group(1)), True
+    return next(turn) % n, False
 
-    def worker(cookies) -> int:
-        raw = cookies.get(COOKIE, "")
-        return int(raw) if raw.isdigit() and int(raw) < len(ports) else next(turn) % len(ports)
 
-    async def http(request: Request):
-        w = worker(request.cookies)
-        url = f"http://127.0.0.1:{ports[w]}{request.url.path}" + (f"?{request.url.query}" if request.url.query else "")
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
+def with_cookie(head: bytes, worker: int) -> bytes:
+    """A response head with the cookie that keeps this browser on ``worker``."""
+    line = f"set-cookie: {COOKIE}={worker}; Path=/; HttpOnly; SameSite=Lax\r\n".encode()
+    end = head.index(b"\r\n") + 2  # after the status line
+    return head[:end] + line + head[end:]
+
+
+async def _read_head(reader: asyncio.StreamReader) -> bytes:
+    """Bytes up to and including the blank line that ends an HTTP head (b"" if none comes)."""
+    try:
+        return await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        return b""
+
+
+async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(256 * 1024):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, asyncio.CancelledError):
+        pass
+    finally:
         try:
-            upstream = await client.send(client.build_request(request.method, url, headers=headers,
-                                                              content=await request.body()), stream=True)
-        except httpx.HTTPError:
-            return PlainTextResponse("This class server's worker is not answering; try again in a moment.", 502)
-        response = StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code,
-                                     background=BackgroundTask(upstream.aclose))
-        response.raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in upstream.headers.multi_items()
-                                if k.lower() not in HOP_BY_HOP]
-        if request.cookies.get(COOKIE) != str(w):
-            response.set_cookie(COOKIE, str(w), httponly=True, samesite="lax")
-        return response
-
-    async def stream(ws: WebSocket):
-        w = worker(ws.cookies)
-        port = ports[w]
-        protocols = [p.strip() for p in ws.headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
-        cookie = ws.headers.get("cookie")
-        try:
-            upstream = await websockets.connect(
-                f"ws://127.0.0.1:{port}{ws.url.path}", subprotocols=protocols or None, max_size=None,
-                ping_interval=None, origin=f"http://127.0.0.1:{port}",
-                additional_headers={"cookie": cookie} if cookie else None)
-        except (OSError, websockets.WebSocketException):
-            await ws.close(code=1011)
-            return
-        await ws.accept(subprotocol=upstream.subprotocol)
-
-        async def down():
-            async for msg in upstream:
-                await (ws.send_bytes(msg) if isinstance(msg, bytes) else ws.send_text(msg))
-
-        async def up():
-            while True:
-                msg = await ws.receive()
-                if msg["type"] == "websocket.disconnect":
-                    return
-                await upstream.send(msg["bytes"] if msg.get("bytes") is not None else msg["text"])
-
-        tasks = [asyncio.create_task(down()), asyncio.create_task(up())]
-        try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        except (WebSocketDisconnect, websockets.ConnectionClosed):
+            writer.close()
+        except (ConnectionError, RuntimeError):
             pass
-        finally:
-            for t in tasks:
-                t.cancel()
-            await upstream.close()
-            try:
-                await ws.close()
-            except RuntimeError:  # already closed by the browser
-                pass
 
-    return Starlette(routes=[WebSocketRoute("/_stcore/stream", stream), WebSocketRoute("/{path:path}/_stcore/stream", stream),
-                             Route("/{path:path}", http, methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS",
-                                                                 "PATCH"])])
+
+def make_handler(ports: list[int]):
+    turn = itertools.count()
+
+    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        head = await _read_head(client_r)
+        if not head:
+            client_w.close()
+            return
+        worker, has_cookie = choose(head, len(ports), turn)
+        try:
+            up_r, up_w = await asyncio.open_connection("127.0.0.1", ports[worker], limit=MAX_HEAD)
+        except OSError:
+            client_w.write(b"HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n"
+                           b"This class server's worker is not answering; try again in a moment.")
+            client_w.close()
+            return
+        up_w.write(head)
+        upstream = asyncio.create_task(_copy(client_r, up_w))
+        try:
+            if not has_cookie:
+                first = await _read_head(up_r)
+                client_w.write(with_cookie(first, worker) if first.startswith(b"HTTP/") else first)
+            await _copy(up_r, client_w)
+        finally:
+            upstream.cancel()
+            up_w.close()
+
+    return handle
+
+
+async def serve(ports: list[int], host: str, port: int, ready=None) -> None:
+    """Listen on (host, port) and share the connections out to the workers on ``ports``."""
+    server = await asyncio.start_server(make_handler(ports), host, port, limit=MAX_HEAD, backlog=512)
+    if ready:
+        ready()
+    async with server:
+        await server.serve_forever()

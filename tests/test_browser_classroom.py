@@ -103,3 +103,40 @@ def test_download_a_model_and_upload_it_to_continue_and_a_bad_file_changes_nothi
     wait_idle(page)
     assert epoch(page) == 4
     assert page.get_by_text("cannot be loaded as an nn-playground model").count() == 1
+
+
+def test_two_workers_behind_one_address_each_tab_sticks_to_its_own(browser):
+    """``nn-playground --workers 2``: two tabs land on different app processes (the proxy's
+    cookie says which), both train live through the proxy's websocket, and a tab that goes on
+    talking to the same address stays on its worker."""
+    from tests.browser import app_server
+    info: dict = {}
+    with app_server(workers=2, info=info) as url:
+        workers_pids = [int(c) for t in Path(f"/proc/{info['pid']}/task").iterdir()
+                        for c in (t / "children").read_text().split()]
+        assert len(workers_pids) == 2
+        tabs = []
+        for seed in (3, 4):
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            p = context.new_page()
+            open_toy(p, url, f"data_seed={seed}")
+            p.get_by_role("button", name="Play").click()
+            tabs.append((context, p))
+        try:
+            assert all(wait_for(lambda p=p: epoch(p) > 50, 120) for _, p in tabs)
+            workers = [{c["name"]: c["value"] for c in ctx.cookies()}["nn_playground_worker"] for ctx, _ in tabs]
+            assert sorted(workers) == ["0", "1"]
+            for (context, p), worker in zip(tabs, workers):
+                p.get_by_role("button", name="Pause").click()
+                wait_idle(p)
+                paused = epoch(p)
+                # A new run of the script: only the worker that holds this session knows its epoch.
+                p.get_by_role("button", name="Step").click()
+                assert wait_for(lambda p=p: epoch(p) == paused + 1, 30)
+                assert {c["name"]: c["value"] for c in context.cookies()}["nn_playground_worker"] == worker
+                no_traceback(p)
+        finally:
+            for context, _ in tabs:
+                context.close()
+    # Stopping the proxy stops its workers: none is left running on its own.
+    assert wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in workers_pids), 20)
