@@ -47,26 +47,28 @@ def expected_dots(data_seed: int) -> frozenset[str]:
     return frozenset(TRAIN_DOTS.findall(svg))
 
 
-def record_tab(url: str) -> tuple[bytes, bytes]:
-    """The BackMsgs a real tab sends when Play is pressed and for a live-view frame."""
+def record_tab(url: str) -> tuple[bytes, bytes | None]:
+    """The BackMsgs a real tab sends when Play is pressed and, where the server has no live
+    route, for a live-view frame (a fragment rerun)."""
     from tests.browser import chromium, wait_idle
     sent: list[bytes] = []
+    live: list[str] = []
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+        page.on("request", lambda r: live.append(r.url) if "/nn-live/" in r.url else None)
         page.goto(f"{url}/?data_seed=1000")
         wait_idle(page, 120_000)
         page.wait_for_selector("[data-stat='Epoch']")
         page.get_by_role("button", name="Play").click()
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not any(_is_frame(m) for m in sent):
+        while time.monotonic() < deadline and not live and not any(_is_frame(m) for m in sent):
             page.wait_for_timeout(100)
         page.get_by_role("button", name="Pause").click()
         wait_idle(page)
     play = next(m for m in sent if isinstance(m, bytes) and _widgets(m) and not _is_frame(m)
                 and any(w.trigger_value for w in _widgets(m)))
-    frame = next(m for m in sent if _is_frame(m))
-    return play, frame
+    return play, next((m for m in sent if _is_frame(m)), None)
 
 
 def _parse(raw) -> BackMsg | None:
@@ -97,16 +99,54 @@ def for_session(raw: bytes, k: int) -> bytes:
     return msg.SerializeToString()
 
 
+class Http:
+    """A browser's kept-alive HTTP/1.1 connection, as light as can be: this benchmark's 30 tabs
+    share the server's two cores, so they must cost as little as possible."""
+
+    def __init__(self, port: int):
+        self.port, self.cookies = port, {}
+        self.reader = self.writer = None
+
+    async def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port, limit=1 << 22)
+        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}"] + ([f"Cookie: {cookie}"] if cookie else [])
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status, headers = int(head[0].split()[1]), {}
+        for line in head[1:]:
+            if ":" in line:
+                k, v = (part.strip() for part in line.split(":", 1))
+                headers[k.lower()] = v
+                if k.lower() == "set-cookie":
+                    name, value = v.split(";")[0].split("=", 1)
+                    self.cookies[name] = value
+        if headers.get("transfer-encoding") == "chunked":
+            body = b""
+            while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
+                body += (await self.reader.readexactly(size + 2))[:-2]
+            await self.reader.readuntil(b"\r\n")
+        else:
+            body = await self.reader.readexactly(int(headers.get("content-length", 0)))
+        return status, headers, body
+
+    def close(self) -> None:
+        if self.writer:
+            self.writer.close()
+
+
 class Session:
     """One student's browser tab, as far as the server can tell."""
 
     def __init__(self, k: int, port: int, recorded: tuple[bytes, bytes]):
         self.k, self.port = k, port
-        self.play_msg, self.frame_msg = (for_session(m, k) for m in recorded)
+        self.play_msg, self.frame_msg = (for_session(m, k) if m else None for m in recorded)
         self.updates: list[float] = []  # arrival times of live views
         self.epochs: list[int] = []
         self.dots_seen: list[frozenset[str]] = []
         self.fragment: tuple[str, float] | None = None  # (fragment id, interval) of the live view
+        self.stream: tuple[str, float] | None = None  # (URL, interval) of the live route, if any
         self.finished = asyncio.Event()
         self.error: str | None = None
 
@@ -133,41 +173,69 @@ class Session:
             el = fwd.delta.new_element
             which = el.WhichOneof("type")
             if which == "bidi_component" and el.bidi_component.component_name == "nn_playground_html":
-                html = json.loads(el.bidi_component.json).get("html", "")
-                if "nn-map" in html:
-                    self.updates.append(time.perf_counter())
-                    self.epochs.append(int(EPOCH.search(html).group(1).replace(",", "")))
-                    self.dots_seen.append(frozenset(TRAIN_DOTS.findall(html)))
+                data = json.loads(el.bidi_component.json)
+                self.view(data.get("html", ""))
+                if data.get("stream"):
+                    self.stream = (data["stream"], data.get("interval", 50) / 1000)
+
+    def view(self, html: str) -> None:
+        """A live view arrived (a frame from the live route, or a fragment's element)."""
+        if "nn-map" in html:
+            self.updates.append(time.perf_counter())
+            self.epochs.append(int(EPOCH.search(html).group(1).replace(",", "")))
+            self.dots_seen.append(frozenset(TRAIN_DOTS.findall(html)))
 
     async def run(self, until: float, started: asyncio.Event) -> None:
         import websockets
-        uri = f"ws://127.0.0.1:{self.port}/_stcore/stream"
+        base = f"http://127.0.0.1:{self.port}"
+        http = Http(self.port)
         try:
-            async with websockets.connect(uri, subprotocols=["streamlit"], max_size=None, ping_interval=None,
-                                          origin=f"http://127.0.0.1:{self.port}") as ws:
-                reader = asyncio.create_task(self._read(ws))
-                self.finished.clear()
-                await ws.send(self.opening())
-                await asyncio.wait_for(self.finished.wait(), 600)
-                started.set()
-                self.finished.clear()
-                await ws.send(self.play_msg)
-                await asyncio.wait_for(self.finished.wait(), 120)
-                # The browser's part of run_every: ask for the next frame once the last one is
-                # done and the interval has passed.
-                last = time.perf_counter()
-                while time.perf_counter() < until:
-                    if self.fragment is None:
-                        raise RuntimeError("Play did not start the live view")
-                    fid, interval = self.fragment
-                    await asyncio.sleep(max(0.0, last + interval - time.perf_counter()))
-                    last = time.perf_counter()
-                    self.finished.clear()
-                    await ws.send(self.frame(fid))
-                    await asyncio.wait_for(self.finished.wait(), 60)
-                reader.cancel()
+            # As a browser does: load the page first (a class server's proxy answers with the
+            # cookie that keeps this tab on one worker), then open the websocket with it.
+            await http.get("/")
+            cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+            async with websockets.connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
+                                          max_size=None, ping_interval=None, origin=base,
+                                          additional_headers={"cookie": cookie} if cookie else None) as ws:
+                await self._session(ws, http, until, started)
         except Exception as e:  # reported per session, never hidden
             self.error = f"{type(e).__name__}: {e}"
+        finally:
+            http.close()
+
+    async def _session(self, ws, http, until: float, started: asyncio.Event) -> None:
+        reader = asyncio.create_task(self._read(ws))
+        self.finished.clear()
+        await ws.send(self.opening())
+        await asyncio.wait_for(self.finished.wait(), 600)
+        started.set()
+        self.finished.clear()
+        await ws.send(self.play_msg)
+        await asyncio.wait_for(self.finished.wait(), 120)
+        last = time.perf_counter()
+        # The live route (what the page's element does): fetch the next frame once the
+        # last one is drawn and the interval has passed.
+        while self.stream and time.perf_counter() < until:
+            url, interval = self.stream
+            await asyncio.sleep(max(0.0, last + interval - time.perf_counter()))
+            last = time.perf_counter()
+            status, headers, body = await http.get(url)
+            if status != 200:
+                raise RuntimeError(f"the live route answered {status}")
+            self.view(body.decode())
+            if headers.get("x-nn-playing") != "1":
+                raise RuntimeError("training stopped")
+        # Without the route: the browser's part of run_every, a fragment rerun per frame.
+        while time.perf_counter() < until:
+            if self.fragment is None:
+                raise RuntimeError("Play did not start the live view")
+            fid, interval = self.fragment
+            await asyncio.sleep(max(0.0, last + interval - time.perf_counter()))
+            last = time.perf_counter()
+            self.finished.clear()
+            await ws.send(self.frame(fid))
+            await asyncio.wait_for(self.finished.wait(), 60)
+        reader.cancel()
 
     async def _read(self, ws) -> None:
         import websockets

@@ -13,8 +13,39 @@ from playground.charts import LIVE_CSS
 from playground.digit_charts import DRAW_CSS
 
 _JS = """
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// While ``stream`` names a live route, fetch its frames one after another (the next one asked
+// for once the last is drawn and ``interval`` ms have passed) until the script stops it.
+async function follow(box, url, interval, setTriggerValue) {
+  while (box.dataset.stream === url) {
+    const t0 = performance.now();
+    let r = null, html = "";
+    try {
+      r = await fetch(url, { cache: "no-store", credentials: "same-origin" });
+      html = await r.text();
+    } catch (e) {
+      await sleep(500);  // a dropped connection: try again
+      continue;
+    }
+    if (box.dataset.stream !== url) return;  // paused meanwhile: the script's view stands
+    if (r.status !== 200) {  // the server no longer knows this session: let the page rerun
+      box.dataset.stream = "";
+      setTriggerValue("stopped", Date.now());
+      return;
+    }
+    box.innerHTML = html;
+    if (r.headers.get("X-NN-Playing") !== "1") {  // diverged: the page shows why
+      box.dataset.stream = "";
+      setTriggerValue("stopped", Date.now());
+      return;
+    }
+    await sleep(Math.max(0, interval - (performance.now() - t0)));
+  }
+}
+
 export default function (component) {
-  const { data, parentElement } = component;
+  const { data, parentElement, setTriggerValue } = component;
   let box = parentElement.querySelector(":scope > .nn-html");
   if (!box) {
     box = document.createElement("div");
@@ -26,17 +57,27 @@ export default function (component) {
     box.innerHTML = html;
     box.dataset.version = String(data && data.version);
   }
+  const stream = (data && data.stream) || "";
+  if (box.dataset.stream !== stream) {
+    box.dataset.stream = stream;
+    if (stream) follow(box, stream, data.interval || 50, setTriggerValue);
+  }
 }
 """
 
 _view = st.components.v2.component("nn_playground_html", js=_JS, css=LIVE_CSS + DRAW_CSS, isolate_styles=False)
 
 
-def html_view(html: str, *, key: str) -> None:
-    """Show ``html`` (built by the app, trusted) in a stable element identified by ``key``."""
+def html_view(html: str, *, key: str, stream: str = "", interval: float = 0.05, on_stopped=None) -> None:
+    """Show ``html`` (built by the app, trusted) in a stable element identified by ``key``.
+
+    With ``stream`` (a URL on this server, see ``playground/live.py``), the element then keeps
+    fetching frames from it, ``interval`` seconds apart at most, until a rerun clears ``stream``;
+    if the server says the stream ended, ``on_stopped`` runs and the page reruns."""
     version = st.session_state.get(f"_{key}_version", 0) + 1
     st.session_state[f"_{key}_version"] = version
-    _view(data={"html": html, "version": version}, key=key)
+    _view(data={"html": html, "version": version, "stream": stream, "interval": int(interval * 1000)}, key=key,
+          on_stopped_change=on_stopped or (lambda: None))
 
 
 # streamlit-drawable-canvas 0.13 sends a finished stroke only after its own 200 ms debounce

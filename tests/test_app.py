@@ -139,3 +139,43 @@ def test_link_values_a_widget_cannot_show_are_refused_not_crashing():
     for name in ("learning_rate", "speed", "batch_size", "reg_rate"):
         assert name in notice
     assert at.session_state.toy_run.settings.noise == 7
+
+
+def live_data(at) -> dict:
+    [data] = [json.loads(e.proto.json) for e in at.get("bidi_component")
+              if e.proto.component_name == "nn_playground_html"]
+    return data
+
+
+def test_with_the_live_route_play_streams_frames_that_train_and_pause_stops_them(monkeypatch):
+    """Served by ``playground/serve.py``, Play hands the page's element a stream on the live
+    route instead of a fragment timer; each frame from it trains this session's run."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    from playground import live
+    monkeypatch.setattr(live, "_mounted", True)
+    at = start()
+    assert live_data(at)["stream"] == ""
+    at.button(key="play").click().run()
+    url = live_data(at)["stream"]
+    assert url.startswith("/nn-live/") and not at.exception
+    token = url.rsplit("/", 1)[1]
+
+    def frame():
+        request = Request({"type": "http", "method": "GET", "path": url, "headers": [],
+                           "path_params": {"token": token}})
+        response = asyncio.run(live.endpoint(request))
+        return response.headers["x-nn-playing"], response.body.decode()
+
+    run = at.session_state.toy_run
+    playing, body = frame()
+    first = run.epoch
+    assert playing == "1" and first > 0 and f'data-stat="Epoch">{first:,}<' in body
+    assert frame()[0] == "1" and run.epoch > first  # every frame trains a chunk
+    at.button(key="play").click().run()  # Pause
+    assert live_data(at)["stream"] == ""
+    paused = run.epoch
+    playing, body = frame()
+    assert playing == "0" and run.epoch == paused  # a frame asked for after Pause trains nothing

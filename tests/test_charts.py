@@ -76,9 +76,16 @@ def test_loss_chart_downsamples_and_hovers():
     n = 50_000
     loss = np.linspace(1, 0.1, n)
     svg = charts.loss_svg(loss, loss * 1.1, np.linspace(0.5, 1, n), np.linspace(0.5, 0.9, n))
-    for line in re.findall(r'points="([^"]*)"', svg):
-        assert len(line.split()) <= 401
-    assert svg.count("<title>epoch") == 40
+    lines = re.findall(r'points="([^"]*)"', svg)
+    assert len(lines) == 4
+    for line in lines:
+        xy = np.array(line.split(), float).reshape(-1, 2) / 10  # tenths of a pixel, drawn at scale .1
+        assert len(xy) <= charts.LOSS_POINTS
+        assert xy[0, 0] == 40 and xy[-1, 0] == 360 - 34  # first and last epoch at the plot's edges
+        assert np.all(np.diff(xy[:, 0]) > 0)
+    train = np.array(lines[0].split(), float).reshape(-1, 2) / 10
+    assert train[0, 1] < train[-1, 1]  # the loss falls: its line goes down the chart (y grows)
+    assert svg.count("<title>epoch") == charts.BANDS
     assert "epoch 49999: train loss 0.1000" in svg
     assert "test acc." in svg
 

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import streamlit as st
 
 from engine.toydata import FEATURES
 from engine.train import NOT_FINITE
-from playground import charts, lessons
+from playground import charts, lessons, live as live_route
 from playground.guard import guarded
 from playground.htmlview import html_view
 from playground.links import Teacher, copy_link, hide_css, split_query, sync_url, url_changed
@@ -18,6 +20,30 @@ from playground.toy_ui import (CONTROLS, advanced_ui, data_ui, locked, network_u
 from playground.toyrun import ToyRun
 
 FRAME_SECONDS = 0.05  # while playing: one training chunk and one redraw per tick
+
+
+@dataclass(eq=False)
+class LiveState:
+    """What a live frame needs besides the run, kept apart from ``st.session_state`` so that the
+    live route's threads can draw frames: the script copies its flags in on every run."""
+    run: ToyRun
+    playing: bool = False
+    speed: int = SPEEDS[0]
+    lesson: str | None = None
+    goal: int | None = None  # the epoch at which the lesson's goal was reached
+    clock: tuple[float, int] | None = None  # (time, epoch) of the last frame
+    rate: float = 0.0  # epochs per second, smoothed
+    feed: live_route.Feed = field(init=False)
+
+    def __post_init__(self):
+        self.feed = live_route.Feed(self.frame)
+
+    def frame(self) -> tuple[str, bool]:
+        """One frame for the live route: a chunk of training while playing, then the view."""
+        run = self.run
+        if self.playing and not run.divergence:
+            run.train(run.frame_epochs(self.speed))
+        return live_html(run, self), self.playing and not run.divergence
 
 
 def _run() -> ToyRun:
@@ -31,38 +57,52 @@ def _run() -> ToyRun:
         seed_widgets(settings, force="toy_run" in st.session_state)
         st.session_state.toy_run = ToyRun(settings)
         st.session_state.toy_teacher = teacher
-        st.session_state.toy_goal = None  # the epoch at which the lesson's goal was reached
+        st.session_state.toy_state = LiveState(st.session_state.toy_run, lesson=teacher.lesson)
         st.session_state.playing = False
     return st.session_state.toy_run
+
+
+@contextmanager
+def _paused():
+    """For a click that changes the run: playing stops, and no live frame trains meanwhile."""
+    state: LiveState = st.session_state.toy_state
+    with state.feed.lock:
+        state.playing = st.session_state.playing = False
+        yield state
 
 
 def _adopt(run: ToyRun) -> None:
     """A model file was loaded: the widgets take its settings."""
     seed_widgets(run.settings, force=True)
-    st.session_state.playing = False
-    st.session_state.toy_goal = None
+    with _paused() as state:
+        state.run, state.goal = run, None
 
 
 def _set_playing(playing: bool):
     # Set, not toggle: a click that reaches the script twice must not undo itself.
-    st.session_state.playing = playing
+    if playing:
+        st.session_state.playing = True
+    else:
+        with _paused():
+            pass
 
 
 def _step():
-    st.session_state.playing = False
-    st.session_state.toy_run.train(1)
+    with _paused():
+        st.session_state.toy_run.train(1)
 
 
 def _reset():
-    st.session_state.playing = False
-    st.session_state.toy_run.reset()
+    with _paused():
+        st.session_state.toy_run.reset()
 
 
 def _recover(lr: float):
     st.session_state.lr = lr  # the learning-rate widget's key
-    run = st.session_state.toy_run
-    run.apply(run.settings.changed(learning_rate=lr))
-    _reset()
+    with _paused():
+        run = st.session_state.toy_run
+        run.apply(run.settings.changed(learning_rate=lr))
+        run.reset()
 
 
 def toolbar() -> None:
@@ -91,23 +131,21 @@ def divergence_banner(run: ToyRun) -> None:
     st.button(f"Reset with learning rate {lower:g}", on_click=_recover, args=(lower,), key="recover")
 
 
-def _rate(epoch: int) -> float:
+def _rate(state: LiveState, epoch: int) -> float:
     """Epochs per second, smoothed over recent frames."""
     now = time.perf_counter()
-    last = st.session_state.get("toy_clock")
-    rate = st.session_state.get("toy_rate", 0.0)
-    if last and epoch > last[1] and now > last[0]:
-        rate = 0.7 * rate + 0.3 * (epoch - last[1]) / (now - last[0])
-    st.session_state.toy_clock, st.session_state.toy_rate = (now, epoch), rate
-    return rate
+    if state.clock and epoch > state.clock[1] and now > state.clock[0]:
+        state.rate = 0.7 * state.rate + 0.3 * (epoch - state.clock[1]) / (now - state.clock[0])
+    state.clock = (now, epoch)
+    return state.rate
 
 
-def live_html(run: ToyRun) -> str:
+def live_html(run: ToyRun, state: LiveState) -> str:
     """The whole live view as one block of HTML: network, numbers, loss chart, output map."""
     s, h = run.settings, run.history
     maps = run.maps()
     regression = s.problem == "regression"
-    rate = _rate(run.epoch)
+    rate = _rate(state, run.epoch)
     network = charts.network_svg([FEATURES[f].label for f in s.features], run.input_maps(), maps[:-1], maps[-1],
                                  run.weights(), discretise=s.discretise and not regression)
     stats = charts.stats_html(run.epoch, h.last("train_loss"), h.last("test_loss"),
@@ -116,31 +154,49 @@ def live_html(run: ToyRun) -> str:
     loss = charts.loss_svg(h.series("train_loss"), h.series("test_loss"), **acc)
     out_map = charts.decision_map_svg(maps[-1], *run.toy, show_test=s.show_test, discretise=s.discretise,
                                       regression=regression)
-    speed = f"{rate:,.0f} epochs per second" if st.session_state.playing else "Paused"
-    return charts.live_layout(network, goal_line(run) + stats + loss + out_map + f'<div class="nn-rate">{speed}</div>')
+    speed = f"{rate:,.0f} epochs per second" if state.playing else "Paused"
+    return charts.live_layout(network, goal_line(run, state) + stats + loss + out_map
+                              + f'<div class="nn-rate">{speed}</div>')
 
 
-def goal_line(run: ToyRun) -> str:
+def goal_line(run: ToyRun, state: LiveState) -> str:
     """The lesson's goal, checked on every frame; once reached it stays ticked."""
-    lesson = lessons.find(st.session_state.toy_teacher.lesson)
+    lesson = lessons.find(state.lesson)
     if lesson is None:
         return ""
-    if st.session_state.toy_goal is None and lessons.goal_met(lesson.goal, run.settings.to_query(full=True),
-                                                               run.history):
-        st.session_state.toy_goal = run.epoch
-    return lessons.goal_html(lesson, st.session_state.toy_goal, run.history.last(lesson.goal.metric))
+    if state.goal is None and lessons.goal_met(lesson.goal, run.settings.to_query(full=True), run.history):
+        state.goal = run.epoch
+    return lessons.goal_html(lesson, state.goal, run.history.last(lesson.goal.metric))
+
+
+def _stream_stopped():
+    """The live route says training stopped (it diverged): the whole page shows why."""
+    st.session_state.playing = False
+    st.session_state.toy_rerun_app = True
+
+
+def streaming(run: ToyRun) -> bool:
+    """Whether the live view streams from the live route rather than rerunning a fragment."""
+    return live_route.mounted() and st.session_state.playing and not run.divergence
 
 
 @guarded
 def live(run: ToyRun) -> None:
     """Everything that changes while training, redrawn on each tick: one chunk of epochs, then
-    the network, the numbers, the loss chart and the output map."""
-    if st.session_state.playing and not run.divergence:
-        run.train(run.frame_epochs(st.session_state.speed))
-        if run.divergence:
-            st.session_state.playing = False
-            st.rerun(scope="app")
-    html_view(live_html(run), key="toy_live")
+    the network, the numbers, the loss chart and the output map. Streamed from the live route
+    where the server has one; otherwise this fragment reruns for every frame."""
+    state: LiveState = st.session_state.toy_state
+    if st.session_state.pop("toy_rerun_app", False):
+        st.rerun(scope="app")
+    with state.feed.lock:
+        state.run, state.playing, state.speed = run, st.session_state.playing, st.session_state.speed
+        if state.playing and not run.divergence and not streaming(run):
+            run.train(run.frame_epochs(state.speed))
+            if run.divergence:
+                st.session_state.playing = False
+                st.rerun(scope="app")
+        html_view(live_html(run, state), key="toy_live", interval=FRAME_SECONDS, on_stopped=_stream_stopped,
+                  stream=f"/{live_route.PREFIX}{state.feed.token}" if streaming(run) else "")
 
 
 def apply_settings(run: ToyRun, hidden: tuple[int, ...]) -> None:
@@ -157,7 +213,14 @@ def apply_settings(run: ToyRun, hidden: tuple[int, ...]) -> None:
 
 @guarded
 def main() -> None:
-    run = _run()
+    _run()
+    state: LiveState = st.session_state.toy_state
+    with state.feed.lock:  # no live frame trains the run while this script run may change it
+        page(state)
+
+
+def page(state: LiveState) -> None:
+    run = st.session_state.toy_run
     teacher: Teacher = st.session_state.toy_teacher
     notice = st.session_state.pop("toy_notice", None)
     if notice:
@@ -185,7 +248,8 @@ def main() -> None:
         apply_settings(run, hidden)
         if run.divergence:
             divergence_banner(run)
-        st.fragment(live, run_every=FRAME_SECONDS if st.session_state.playing else None)(run)
+        ticking = st.session_state.playing and not streaming(run)
+        st.fragment(live, run_every=FRAME_SECONDS if ticking else None)(run)
         if teacher.explain:
             st.caption("Each square is one neuron's output over the plane: blue positive, orange negative. "
                        "Lines are weights (width: size, colour: sign). Hover a neuron to enlarge it, a line to "

@@ -1,0 +1,112 @@
+"""Live frames on a route of the app's own server: training streams without a Streamlit rerun.
+
+While a network trains, each frame (a chunk of epochs and a redraw) would otherwise be a
+fragment rerun: Streamlit takes the widget states of the whole page, runs the fragment, and
+sends its elements as deltas, which costs as much Python time as drawing the frame itself. A
+class of 30 would share one interpreter's lock for all of that. Here the browser instead asks
+``/nn-live/<token>`` for the next frame: one small HTTP request, answered by a thread that trains
+and draws, with no script run in between. The page's script still owns the run: it holds the
+session's lock while it runs, so a frame never trains a run that a click is changing.
+
+``playground/serve.py`` mounts the route (``nn-playground`` and ``make run`` start the app
+through it); where no route is mounted (``AppTest``, a bare ``streamlit run app.py``) the pages
+fall back to ``st.fragment(run_every=...)``.
+"""
+from __future__ import annotations
+
+import asyncio
+import secrets
+import threading
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+ROUTE = "/nn-live/{token}"
+PREFIX = "nn-live/"
+_mounted = False
+_feeds: "weakref.WeakValueDictionary[str, Feed]" = weakref.WeakValueDictionary()
+# Two threads: one draws (Python) while the other waits on XLA (which releases the lock);
+# more would only take turns at the interpreter lock. The queue is first come, first served, so
+# every session gets its share.
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nn-live")
+
+
+class Feed:
+    """One session's live view: ``frame()`` trains a chunk and returns (html, still playing).
+
+    Lives in the session's state; the registry only holds it weakly, so a closed session's feed
+    goes with it."""
+
+    def __init__(self, frame: Callable[[], tuple[str, bool]]):
+        self.frame = frame
+        self.lock = threading.RLock()  # held by the page's script run and by each frame
+        self.token = secrets.token_urlsafe(16)
+        _feeds[self.token] = self
+
+    def next(self) -> tuple[str, bool]:
+        with self.lock:
+            return self.frame()
+
+
+def mounted() -> bool:
+    """Whether this server answers ``/nn-live/...`` (started through ``playground/serve.py``)."""
+    return _mounted
+
+
+def mount() -> list:
+    """The Starlette routes to add to the app's server."""
+    global _mounted
+    from starlette.routing import Route
+    _mounted = True
+    _no_delay()
+    return [Route(ROUTE, endpoint)]
+
+
+def _no_delay() -> None:
+    """Switch off Nagle's algorithm on the server's connections.
+
+    Streamlit binds its listening socket itself, with protocol 0, so asyncio does not set
+    TCP_NODELAY on the connections it accepts. A response then leaves in two writes (headers,
+    body) and the body's last packet waits for the browser's delayed acknowledgement: 40 ms
+    added to every frame on a kept-alive connection (measured: 44 ms instead of 1.5 ms for a
+    50 kB response)."""
+    for module, name in (("uvicorn.protocols.http.h11_impl", "H11Protocol"),
+                         ("uvicorn.protocols.http.httptools_impl", "HttpToolsProtocol")):
+        try:
+            proto = getattr(__import__(module, fromlist=[name]), name)
+        except (ImportError, AttributeError):
+            continue
+        if not getattr(proto.connection_made, "no_delay", False):
+            proto.connection_made = _with_no_delay(proto.connection_made)
+
+
+def _with_no_delay(connection_made):
+    def wrapper(self, transport):
+        set_no_delay(transport)
+        connection_made(self, transport)
+    wrapper.no_delay = True
+    return wrapper
+
+
+def set_no_delay(transport) -> None:
+    """TCP_NODELAY on a transport's TCP socket (nothing for any other kind)."""
+    import socket
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+
+async def endpoint(request):
+    from starlette.responses import Response
+    feed = _feeds.get(request.path_params["token"])
+    if feed is None:  # the session is gone (closed tab, restarted server): the page reruns
+        return Response("", status_code=410, headers={"Cache-Control": "no-store"})
+    html, playing = await asyncio.get_running_loop().run_in_executor(_pool, feed.next)
+    return Response(html, media_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store", "X-NN-Playing": "1" if playing else "0",
+                             # Sent as is: the server's gzip layer would spend more time
+                             # compressing each frame (at level 9) than drawing it.
+                             "Content-Encoding": "identity"})

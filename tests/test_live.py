@@ -1,0 +1,166 @@
+"""The live-frame route, its locking, the sockets it speeds up, and the class proxy's stickiness."""
+from __future__ import annotations
+
+import gc
+import re
+import socket
+import threading
+import time
+
+import asyncio
+
+import pytest
+from starlette.requests import Request
+
+from playground import live, proxy
+
+
+class Answer:
+    def __init__(self, response):
+        self.status_code, self.headers, self.text = response.status_code, response.headers, response.body.decode()
+
+
+class Client:
+    """Requests straight to the route's endpoint, as the server's router hands them over."""
+
+    def get(self, path: str) -> Answer:
+        token = path.rsplit("/", 1)[1]
+        scope = {"type": "http", "method": "GET", "path": path, "headers": [], "path_params": {"token": token}}
+        return Answer(asyncio.run(live.endpoint(Request(scope))))
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+def test_the_route_is_mounted_where_the_page_points():
+    [route] = live.mount()
+    assert live.mounted() and route.path == live.ROUTE == "/" + live.PREFIX + "{token}"
+
+
+def test_a_feed_answers_with_its_frames_and_says_whether_it_still_plays(client):
+    frames = iter([("<p>1</p>", True), ("<p>2</p>", False)])
+    feed = live.Feed(lambda: next(frames))
+    first = client.get(f"/nn-live/{feed.token}")
+    assert first.status_code == 200 and first.text == "<p>1</p>" and first.headers["x-nn-playing"] == "1"
+    assert first.headers["cache-control"] == "no-store"
+    second = client.get(f"/nn-live/{feed.token}")
+    assert second.text == "<p>2</p>" and second.headers["x-nn-playing"] == "0"
+
+
+def test_an_unknown_or_closed_session_gets_410_not_someone_elses_frames(client):
+    feed = live.Feed(lambda: ("<p>mine</p>", True))
+    token = feed.token
+    assert client.get("/nn-live/not-a-token").status_code == 410
+    del feed
+    gc.collect()  # the session's state is gone: its feed leaves the registry with it
+    assert client.get(f"/nn-live/{token}").status_code == 410
+
+
+def test_tokens_are_long_and_distinct():
+    tokens = {live.Feed(lambda: ("", False)).token for _ in range(100)}
+    assert len(tokens) == 100 and all(len(t) >= 20 for t in tokens)
+
+
+def test_a_frame_waits_while_the_page_script_holds_the_session(client):
+    trained = []
+    feed = live.Feed(lambda: (trained.append(1) or "<p>frame</p>", True))
+    done = threading.Event()
+    with feed.lock:  # a script run is changing the run
+        t = threading.Thread(target=lambda: (client.get(f"/nn-live/{feed.token}"), done.set()))
+        t.start()
+        assert not done.wait(0.3) and not trained
+    assert done.wait(10) and trained == [1]
+    t.join()
+
+
+def test_accepted_connections_get_tcp_nodelay():
+    """Streamlit's listening socket has protocol 0, so asyncio leaves Nagle's algorithm on;
+    the server's HTTP protocol, once the route is mounted, switches it off for each connection."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+    live.mount()
+    assert H11Protocol.connection_made.no_delay
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0)  # protocol 0, as Streamlit binds it
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    conn = socket.create_connection(server.getsockname())
+    accepted, _ = server.accept()
+    assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+
+    class Transport:
+        def get_extra_info(self, name, default=None):
+            return accepted if name == "socket" else default
+
+    live.set_no_delay(Transport())
+    assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    for s in (conn, accepted, server):
+        s.close()
+
+
+# --- the class proxy ---------------------------------------------------------------------------
+def test_proxy_keeps_a_browser_with_the_cookie_on_its_worker_and_shares_out_the_others():
+    import itertools
+    turn = itertools.count()
+    head = lambda cookie: (b"GET / HTTP/1.1\r\nHost: x\r\n" + (b"Cookie: a=1; " + cookie + b"\r\n" if cookie else b"")
+                           + b"\r\n")
+    assert proxy.choose(head(b"nn_playground_worker=1"), 2, turn) == (1, True)
+    assert proxy.choose(head(b"nn_playground_worker=0"), 2, turn) == (0, True)
+    assert [proxy.choose(head(None), 2, turn)[0] for _ in range(4)] == [0, 1, 0, 1]
+    assert proxy.choose(head(b"nn_playground_worker=7"), 2, turn)[1] is False  # no such worker: a new one
+    assert proxy.choose(head(b"other_nn_playground_worker=1"), 2, turn)[1] is False
+
+
+def test_proxy_adds_its_cookie_to_the_first_response_head():
+    out = proxy.with_cookie(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n", 1)
+    assert out.startswith(b"HTTP/1.1 200 OK\r\nset-cookie: nn_playground_worker=1; Path=/; HttpOnly")
+    assert out.endswith(b"content-length: 2\r\n\r\n")
+
+
+def test_proxy_end_to_end_over_sockets():
+    """Two tiny workers that say who they are; the proxy in front of them; two browsers."""
+    async def scenario():
+        async def worker(name):
+            async def handle(r, w):
+                try:
+                    while await r.readuntil(b"\r\n\r\n"):
+                        w.write(b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n" + name)
+                        await w.drain()
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    pass
+                finally:
+                    w.close()
+            return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+        workers = [await worker(b"A"), await worker(b"B")]
+        ports = [w.sockets[0].getsockname()[1] for w in workers]
+        server = await asyncio.start_server(proxy.make_handler(ports), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+
+        async def browser(cookie=b""):
+            r, w = await asyncio.open_connection("127.0.0.1", port)
+            seen = []
+            for _ in range(3):  # three requests on one kept-alive connection
+                w.write(b"GET / HTTP/1.1\r\nHost: x\r\n" + cookie + b"\r\n")
+                head = await r.readuntil(b"\r\n\r\n")
+                m = re.search(rb"nn_playground_worker=(\d)", head)
+                if m:
+                    cookie = b"Cookie: nn_playground_worker=" + m.group(1) + b"\r\n"
+                seen.append((await r.readexactly(1), bool(m)))
+            w.close()
+            await w.wait_closed()
+            return seen, cookie
+
+        first, cookie1 = await browser()
+        second, _ = await browser()
+        again, _ = await browser(cookie1)  # a new connection of the first browser
+        await asyncio.sleep(0.1)  # let the proxy and the workers see the connections close
+        for s in [server, *workers]:
+            s.close()
+            await s.wait_closed()
+        return first, second, again
+
+    first, second, again = asyncio.run(scenario())
+    assert [b for b, _ in first] == [b"A"] * 3 and first[0][1] and not first[1][1]  # cookie once
+    assert [b for b, _ in second] == [b"B"] * 3
+    assert [b for b, _ in again] == [b"A"] * 3 and not any(c for _, c in again)
