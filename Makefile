@@ -32,6 +32,7 @@ bench: install-test
 	$(BIN)/python benchmarks/ui.py
 	$(BIN)/python benchmarks/digits.py
 	$(BIN)/python benchmarks/draw.py
+	$(BIN)/python benchmarks/classroom.py --workers 2
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -250,7 +250,10 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far."""
     total = 0.0
     for p in _tree(pid):
-        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        stat = _read(Path(f"/proc/{p}/stat"))
+        if not stat:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / 100  # clock ticks (USER_HZ = 100 on Linux)
     return total
 
@@ -258,16 +261,27 @@ def cpu_seconds(pid: int) -> float:
 def _tree(pid: int) -> list[int]:
     """A process and all its descendants (the proxy and its workers)."""
     out = [pid]
-    for tid in Path(f"/proc/{pid}/task").iterdir():
-        for child in (tid / "children").read_text().split():
-            out += _tree(int(child))
+    try:
+        for tid in Path(f"/proc/{pid}/task").iterdir():
+            for child in _read(tid / "children").split():
+                out += _tree(int(child))
+    except FileNotFoundError:  # the process ended meanwhile
+        pass
     return out
+
+
+def _read(path: Path) -> str:
+    """A /proc file, or "" if its thread or process has just ended."""
+    try:
+        return path.read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
 
 
 def rss_mb(pid: int) -> float:
     total = 0.0
     for p in _tree(pid):
-        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+        for line in _read(Path(f"/proc/{p}/status")).splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1]) / 1024
     return total

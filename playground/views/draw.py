@@ -62,13 +62,24 @@ def model_choice():
     return params, spec, "the fine-tuned model" if "draw_model" in st.session_state else "the default model"
 
 
-def teach(img: np.ndarray | None) -> None:
+def _add(label: int) -> None:
+    img = st.session_state.get("draw_img")
+    if img is None:
+        st.session_state.draw_msg = "Draw a digit first, then add it."
+    else:
+        st.session_state.setdefault("draw_examples", []).append((img.reshape(-1), int(label)))
+
+
+def teach() -> None:
+    """Outside the fragment that reads the canvas: a stroke reruns only that fragment, and this
+    part takes the drawing it left in the session (``draw_img``) when a button is pressed."""
     with st.expander("Teach it: label your drawing and fine-tune", expanded=False):
         drawings = st.session_state.setdefault("draw_examples", [])
         a, b = st.columns([1, 2], vertical_alignment="bottom")
         label = a.selectbox("This is a", list(range(10)), key="draw_label")
-        if b.button("Add to the training set", key="draw_add", disabled=img is None):
-            drawings.append((img.reshape(-1), int(label)))
+        b.button("Add to the training set", key="draw_add", on_click=_add, args=(label,))
+        if msg := st.session_state.pop("draw_msg", None):
+            st.warning(msg, icon=":material/draw:")
         st.caption(f"{len(drawings)} drawing(s) of yours: " + ", ".join(str(y) for _, y in drawings))
         if st.button("Fine-tune for 5 epochs", key="draw_tune", disabled=not drawings, type="primary"):
             params, spec = st.session_state.get("draw_model") or default_model()
@@ -90,29 +101,25 @@ def through_the_network(img: np.ndarray, params, spec) -> None:
     html_view(dc.draw_view_html(img, acts, top), key="draw_view")
 
 
+LAYOUT = [1, 1.6]  # canvas column, reading column
+
+
 @st.fragment
 @guarded
-def reader(params, spec, which: str) -> None:
-    """The canvas and its reading: a stroke reruns only this part of the page."""
-    left, right = st.columns([1, 1.6], gap="large")
+def reader(params, spec, width: int) -> None:
+    """The canvas and its reading, and nothing else: a stroke reruns only this, so it sends the
+    browser as few elements as possible."""
+    left, right = st.columns(LAYOUT, gap="large")
     with left:
-        width = st.slider("Pen width", 8, 40, key="draw_width",
-                          disabled=st.session_state.draw_teacher.locks("pen"))
-        sync_url("draw", DrawSettings(pen=width).to_query() | st.session_state.draw_teacher.to_query())
         result = st_canvas(stroke_width=width, stroke_color="#ffffff", background_color="#000000", height=CANVAS,
                            width=CANVAS, drawing_mode="freedraw", return_image_data=True,
                            key=f"draw_canvas_{st.session_state.get('draw_canvas', 0)}")
         canvas_flush(key="draw_flush")
-        st.button("Clear", on_click=_clear, key="draw_clear", icon=":material/ink_eraser:")
-        try:
-            image = result.image_data
-        except Exception:  # nothing drawn yet: the canvas has sent no image
-            image = None
-        img = mnistify(image) if image is not None else None
-        if st.session_state.draw_teacher.explain:
-            st.caption(f"Read by {which}. The drawing is cropped to its ink, scaled to 20 pixels and centred by "
-                       "its centre of mass in 28×28, exactly as MNIST's digits were.")
-        teach(img)
+    try:
+        image = result.image_data
+    except Exception:  # nothing drawn yet: the canvas has sent no image
+        image = None
+    img = st.session_state.draw_img = mnistify(image) if image is not None else None
     with right:
         if img is None:
             st.info("Draw a digit, 0 to 9, in the black square: big, in one or two strokes. "
@@ -144,7 +151,19 @@ def main() -> None:
     title.markdown("#### Draw a digit · the network reads it as you draw")
     with link:
         copy_link(key="draw_copy")
-    reader(*model_choice())
+    teacher = st.session_state.draw_teacher
+    params, spec, which = model_choice()
+    if teacher.explain:
+        st.caption(f"Read by {which}. The drawing is cropped to its ink, scaled to 20 pixels and centred by its "
+                   "centre of mass in 28×28, exactly as MNIST's digits were.")
+    pen, clear, more = st.columns([LAYOUT[0] * 0.62, LAYOUT[0] * 0.38, LAYOUT[1]], vertical_alignment="bottom",
+                                  gap="large")
+    width = pen.slider("Pen width", 8, 40, key="draw_width", disabled=teacher.locks("pen"))
+    clear.button("Clear", on_click=_clear, key="draw_clear", icon=":material/ink_eraser:")
+    with more:
+        teach()
+    sync_url("draw", DrawSettings(pen=width).to_query() | teacher.to_query())
+    reader(params, spec, width)
 
 
 main()
