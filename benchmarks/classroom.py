@@ -47,9 +47,15 @@ def expected_dots(data_seed: int) -> frozenset[str]:
     return frozenset(TRAIN_DOTS.findall(svg))
 
 
-def record_tab(url: str) -> tuple[bytes, bytes | None]:
-    """The BackMsgs a real tab sends when Play is pressed and, where the server has no live
-    route, for a live-view frame (a fragment rerun)."""
+# A student who asks the most of the machine: the largest network, every input feature, one
+# example per step, the fastest speed.
+HEAVY = ("hidden=16,16,16,16,16,16,16,16&features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2&batch_size=1"
+         "&speed=1000")
+
+
+def record_tab(url: str, query: str = "") -> tuple[bytes, bytes | None]:
+    """The BackMsgs a real tab (opened with ``query``) sends when Play is pressed and, where the
+    server has no live route, for a live-view frame (a fragment rerun)."""
     from tests.browser import chromium, wait_idle
     sent: list[bytes] = []
     live: list[str] = []
@@ -57,7 +63,7 @@ def record_tab(url: str) -> tuple[bytes, bytes | None]:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
         page.on("request", lambda r: live.append(r.url) if "/nn-live/" in r.url else None)
-        page.goto(f"{url}/?data_seed=1000")
+        page.goto(f"{url}/?{_query(query, 1000)}")
         wait_idle(page, 120_000)
         page.wait_for_selector("[data-stat='Epoch']")
         page.get_by_role("button", name="Play").click()
@@ -89,10 +95,14 @@ def _is_frame(raw) -> bool:
     return bool(msg and msg.rerun_script.fragment_id)
 
 
-def for_session(raw: bytes, k: int) -> bytes:
+def _query(query: str, data_seed: int) -> str:
+    return "&".join(filter(None, [query, f"data_seed={data_seed}"]))
+
+
+def for_session(raw: bytes, k: int, query: str = "") -> bytes:
     """A recorded message, as session ``k`` (data seed ``k``) would send it."""
     msg = _parse(raw)
-    msg.rerun_script.query_string = f"data_seed={k}"
+    msg.rerun_script.query_string = _query(query, k)
     for w in msg.rerun_script.widget_states.widgets:
         if w.id.endswith("-data_seed"):
             w.int_value = k
@@ -139,9 +149,9 @@ class Http:
 class Session:
     """One student's browser tab, as far as the server can tell."""
 
-    def __init__(self, k: int, port: int, recorded: tuple[bytes, bytes]):
-        self.k, self.port = k, port
-        self.play_msg, self.frame_msg = (for_session(m, k) if m else None for m in recorded)
+    def __init__(self, k: int, port: int, recorded: tuple[bytes, bytes], query: str = ""):
+        self.k, self.port, self.query = k, port, query
+        self.play_msg, self.frame_msg = (for_session(m, k, query) if m else None for m in recorded)
         self.updates: list[float] = []  # arrival times of live views
         self.epochs: list[int] = []
         self.dots_seen: list[frozenset[str]] = []
@@ -152,7 +162,7 @@ class Session:
 
     def opening(self) -> bytes:
         msg = BackMsg()
-        msg.rerun_script.query_string = f"data_seed={self.k}"
+        msg.rerun_script.query_string = _query(self.query, self.k)
         return msg.SerializeToString()
 
     def frame(self, fragment_id: str) -> bytes:
@@ -287,13 +297,15 @@ def rss_mb(pid: int) -> float:
     return total
 
 
-async def classroom(port: int, pid: int, n: int, seconds: float, recorded) -> dict:
+async def classroom(port: int, pid: int, n: int, seconds: float, recorded, heavy: int = 0,
+                    heavy_recorded=None) -> dict:
     # One session first, to warm the server (compile, caches) and measure its base memory.
     warm = Session(0, port, recorded)
     await warm.run(time.perf_counter() + 3, asyncio.Event())
     await asyncio.sleep(2)
     base = rss_mb(pid)
-    sessions = [Session(k + 1, port, recorded) for k in range(n)]
+    sessions = [Session(k + 1, port, heavy_recorded, HEAVY) if k < heavy else Session(k + 1, port, recorded)
+                for k in range(n)]
     until = time.perf_counter() + 1e9
     started = [asyncio.Event() for _ in sessions]
     tasks = [asyncio.create_task(s.run(until, e)) for s, e in zip(sessions, started)]
@@ -314,12 +326,16 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--workers", type=int, default=2, help="app processes behind nn-playground's proxy")
+    ap.add_argument("--heavy", type=int, default=0,
+                    help="how many of the sessions train the largest network at full speed instead")
     args = ap.parse_args()
     info: dict = {}
     with app_server(info=info, workers=args.workers) as url:
         port = int(url.rsplit(":", 1)[1])
         recorded = record_tab(url)
-        result = asyncio.run(classroom(port, info["pid"], args.sessions, args.seconds, recorded))
+        heavy_recorded = record_tab(url, HEAVY) if args.heavy else None
+        result = asyncio.run(classroom(port, info["pid"], args.sessions, args.seconds, recorded, args.heavy,
+                                       heavy_recorded))
     sessions, (t0, t1) = result["sessions"], result["window"]
     rates, leaks, errors = [], [], []
     for s in sessions:
@@ -333,11 +349,17 @@ def main() -> None:
     rates = np.array(rates)
     epochs = [s.epochs[-1] if s.epochs else 0 for s in sessions]
     per_session = (result["full"] - result["base"]) / len(sessions)
+    light, heavy = rates[args.heavy:], rates[:args.heavy]
+    who = (f"{len(light)} training the default toy network and {args.heavy} the largest network at full speed"
+           if args.heavy else "each training the default toy network")
     print(f"{len(sessions)} sessions on one server ({args.workers} app process{'es' if args.workers > 1 else ''}), "
-          f"{t1 - t0:.0f} s, each training the default toy network:")
-    print(f"  live-view updates per second per session: min {rates.min():.1f}, median {np.median(rates):.1f}, "
-          f"max {rates.max():.1f} (target ≥ 5 for every one: {'met' if rates.min() >= 5 else 'MISSED'})")
-    print(f"  epochs reached: min {min(epochs):,}, median {int(np.median(epochs)):,}")
+          f"{t1 - t0:.0f} s, {who}:")
+    print(f"  live-view updates per second per session: min {light.min():.1f}, median {np.median(light):.1f}, "
+          f"max {light.max():.1f} (target ≥ 5 for every one: {'met' if light.min() >= 5 else 'MISSED'})")
+    if args.heavy:
+        print(f"  the {args.heavy} heavy sessions: {', '.join(f'{r:.1f}' for r in heavy)} updates per second, "
+              f"{', '.join(f'{e:,}' for e in epochs[:args.heavy])} epochs")
+    print(f"  epochs reached: min {min(epochs[args.heavy:]):,}, median {int(np.median(epochs[args.heavy:])):,}")
     print(f"  server memory: {result['base']:.0f} MB with one session, {result['full']:.0f} MB with "
           f"{len(sessions)}: {per_session:.1f} MB per added session (target ≤ 100)")
     print(f"  isolation: {'every session saw only its own data' if not leaks else f'LEAK in sessions {leaks}'}"

@@ -49,6 +49,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _worker_setup(core: int | None):
+    """What a worker process does before it starts: end with the proxy, and run on one core."""
+    def setup() -> None:
+        _die_with_parent()
+        if core is not None:
+            # XLA's CPU thread pool ignores the thread flags in JAX 0.10 (measured); pinning
+            # each worker to its own core caps what one worker's computations can take, so a
+            # student training a huge network slows only the sessions on their own worker.
+            os.sched_setaffinity(0, {core})
+    return setup
+
+
 def _die_with_parent() -> None:
     """In a worker, before it starts: Linux ends it when the proxy process ends, however that
     ends (even killed outright), so that no worker is ever left running on its own."""
@@ -70,9 +82,12 @@ def serve_workers(n: int, args: list[str]) -> None:
     ports = [_free_port() for _ in range(n)]
     secret = secrets.token_hex(16)  # shared, so that any worker accepts the others' cookies
     env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": secret}
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    pin = os.environ.get("NN_PLAYGROUND_PIN", "1") != "0" and len(cores) >= 2
     procs = [subprocess.Popen(command([*args, "--server.port", str(p), "--server.address", "127.0.0.1",
-                                       "--server.headless", "true"]), env=env, preexec_fn=_die_with_parent)
-             for p in ports]
+                                       "--server.headless", "true"]), env=env,
+                              preexec_fn=_worker_setup(cores[k % len(cores)] if pin else None))
+             for k, p in enumerate(ports)]
     try:
         deadline = time.monotonic() + 120
         for p in ports:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
@@ -28,7 +29,19 @@ _feeds: "weakref.WeakValueDictionary[str, Feed]" = weakref.WeakValueDictionary()
 # Two threads: one draws (Python) while the other waits on XLA (which releases the lock);
 # more would only take turns at the interpreter lock. The queue is first come, first served, so
 # every session gets its share.
-_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nn-live")
+THREADS = 2
+_pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="nn-live")
+_asked = 0  # frames asked for and not yet answered (changed on the event loop's thread only)
+_seen: dict[str, float] = {}  # token -> when it last asked for a frame
+MAX_WAIT = 1.0  # seconds: the longest a fair share ever holds a frame back
+
+
+def share() -> float:
+    """How much of its usual time budget a frame may train for now: all of it on a quiet
+    server, 1/n when n frames are waiting for each thread. Frames take turns first come, first
+    served; this makes a turn short when many are waiting, so that a student training the
+    biggest network at full speed costs the others little more than a small one would."""
+    return 1.0 / max(1.0, _asked / THREADS)
 
 
 class Feed:
@@ -43,9 +56,16 @@ class Feed:
         self.token = secrets.token_urlsafe(16)
         _feeds[self.token] = self
 
+    not_before = 0.0  # event-loop time before which this feed's next frame waits (fair shares)
+    cost = 0.0  # interpreter seconds its last frame took (at most 0.1: a compile is not a habit)
+
     def next(self) -> tuple[str, bool]:
         with self.lock:
-            return self.frame()
+            started = time.thread_time()  # this thread's CPU time: Python's share, not XLA's
+            try:
+                return self.frame()
+            finally:
+                self.cost = min(time.thread_time() - started, 0.1)
 
 
 def mounted() -> bool:
@@ -99,12 +119,33 @@ def set_no_delay(transport) -> None:
             pass
 
 
+def _playing(now: float) -> int:
+    """How many sessions asked for a frame in the last second (forgetting the others)."""
+    for token in [t for t, seen in _seen.items() if now - seen > 1.0]:
+        del _seen[token]
+    return max(1, len(_seen))
+
+
 async def endpoint(request):
     from starlette.responses import Response
     feed = _feeds.get(request.path_params["token"])
     if feed is None:  # the session is gone (closed tab, restarted server): the page reruns
         return Response("", status_code=410, headers={"Cache-Control": "no-store"})
-    html, playing = await asyncio.get_running_loop().run_in_executor(_pool, feed.next)
+    global _asked
+    loop = asyncio.get_running_loop()
+    now = _seen[feed.token] = loop.time()
+    if feed.not_before > now:
+        await asyncio.sleep(feed.not_before - now)
+    _asked += 1
+    try:
+        html, playing = await loop.run_in_executor(_pool, feed.next)
+    finally:
+        _asked -= 1
+    # Fair shares of the interpreter: a session whose frame took c seconds of it waits until
+    # c × (sessions playing) has passed before its next one, so the one who builds the biggest
+    # network slows down their own frames, not everyone's. Small frames are never held back by
+    # this below the rate they ask for.
+    feed.not_before = now + min(feed.cost * _playing(now), MAX_WAIT)
     return Response(html, media_type="text/html; charset=utf-8",
                     headers={"Cache-Control": "no-store", "X-NN-Playing": "1" if playing else "0",
                              # Sent as is: the server's gzip layer would spend more time

@@ -21,6 +21,7 @@ from playground.settings import DATA_FIELDS, NETWORK_FIELDS, SPEEDS, ToySettings
 
 GRID = 100  # the decision map's resolution
 FRAME_BUDGET_MS = 100.0  # a chunk no longer than this keeps Pause immediate
+FIRST_CHUNK = 5  # epochs per frame until this run has timed a chunk of its network
 
 
 def spec_of(s: ToySettings) -> MLPSpec:
@@ -46,7 +47,9 @@ class ToyRun(Run):
     def __init__(self, settings: ToySettings):
         self.settings = settings
         self.grid_x = grid_points(GRID)  # (GRID², 2)
-        self.ms_per_epoch = 0.0
+        self.ms_per_epoch = 0.0  # 0: not measured yet for the current network
+        self._timed: set = set()  # (config, chunk size) pairs already run: compiled, so timeable
+        self._timed_config = None  # the config that ms_per_epoch was measured for
         self._new_data()
         self.reset()
 
@@ -87,19 +90,28 @@ class ToyRun(Run):
     def hparams(self) -> HParams:
         return hparams_of(self.settings)
 
-    def frame_epochs(self, speed: int) -> int:
+    def frame_epochs(self, speed: int, budget_ms: float = FRAME_BUDGET_MS) -> int:
         """Epochs to train in one frame: ``speed``, or fewer when that would take longer than
-        FRAME_BUDGET_MS on this machine (measured on earlier chunks)."""
-        fits = [n for n in SPEEDS if n <= speed and n * self.ms_per_epoch <= FRAME_BUDGET_MS]
+        ``budget_ms`` on this machine (measured on earlier chunks of this network; a few
+        until it has been measured, so that no frame of a big network runs for seconds)."""
+        if not self.ms_per_epoch or self._timed_config != self.config:
+            return max(n for n in SPEEDS if n <= max(1, min(speed, FIRST_CHUNK)))
+        fits = [n for n in SPEEDS if n <= speed and n * self.ms_per_epoch <= budget_ms]
         return max(fits, default=1)
 
     def train(self, n_epochs: int) -> int:
-        """Train up to ``n_epochs``; return how many ran. Also measures the time per epoch."""
+        """Train up to ``n_epochs``; return how many ran. Also measures the time per epoch, on
+        chunks whose size this network has run before (a first run includes compiling)."""
+        config = self.config
+        if config != self._timed_config:  # another network or batch size: measure it afresh
+            self.ms_per_epoch, self._timed_config = 0.0, config
         started = time.perf_counter()
         ran = super().train(n_epochs)
         elapsed_ms = (time.perf_counter() - started) * 1e3
-        if ran and elapsed_ms < 1000:  # longer means it compiled: not a measure of speed
-            self.ms_per_epoch = 0.7 * self.ms_per_epoch + 0.3 * elapsed_ms / n_epochs
+        if ran and (config, n_epochs) in self._timed:
+            per_epoch = elapsed_ms / ran
+            self.ms_per_epoch = 0.7 * self.ms_per_epoch + 0.3 * per_epoch if self.ms_per_epoch else per_epoch
+        self._timed.add((config, n_epochs))
         return ran
 
     # --- views -----------------------------------------------------------------------------------

@@ -164,3 +164,56 @@ def test_proxy_end_to_end_over_sockets():
     assert [b for b, _ in first] == [b"A"] * 3 and first[0][1] and not first[1][1]  # cookie once
     assert [b for b, _ in second] == [b"B"] * 3
     assert [b for b, _ in again] == [b"A"] * 3 and not any(c for _, c in again)
+
+
+# --- fair shares: one heavy student slows their own frames, not everyone's ---------------------
+def test_a_frames_training_budget_shrinks_with_the_frames_waiting(monkeypatch):
+    monkeypatch.setattr(live, "_asked", 0)
+    assert live.share() == 1.0
+    monkeypatch.setattr(live, "_asked", live.THREADS * 4)
+    assert live.share() == pytest.approx(0.25)
+    from playground.settings import ToySettings
+    from playground.toyrun import ToyRun
+    run = ToyRun(ToySettings())
+    run._timed_config, run.ms_per_epoch = run.config, 0.3
+    assert run.frame_epochs(1000) == 200 and run.frame_epochs(1000, budget_ms=25) == 50
+
+
+def test_a_costly_frame_holds_back_that_sessions_next_one_in_proportion(monkeypatch):
+    def burn(seconds):
+        end = time.thread_time() + seconds
+        while time.thread_time() < end:
+            pass
+        return "<p>frame</p>", True
+
+    monkeypatch.setattr(live, "_seen", {f"other{k}": time.monotonic() + 1e6 for k in range(4)})
+    heavy, light = live.Feed(lambda: burn(0.03)), live.Feed(lambda: burn(0.0))
+
+    async def one(feed):
+        loop = asyncio.get_running_loop()
+        monkeypatch.setattr(live, "_seen", {k: loop.time() for k in list(live._seen)[:4]})
+        t = loop.time()
+        scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "path_params": {"token": feed.token}}
+        await live.endpoint(Request(scope))
+        return feed.not_before - t
+
+    held_heavy, held_light = asyncio.run(one(heavy)), asyncio.run(one(light))
+    # five sessions playing (four others and this one): held back about five times its cost
+    assert heavy.cost >= 0.03 and held_heavy == pytest.approx(5 * heavy.cost, abs=0.02)
+    assert held_light < 0.01
+    heavy.cost = 10.0  # never more than MAX_WAIT, whatever a frame cost
+    assert asyncio.run(one(heavy)) <= live.MAX_WAIT + 0.1
+
+
+def test_class_workers_each_run_on_their_own_core():
+    """As ``nn-playground --workers`` starts them (from a process without JAX's threads)."""
+    import os
+    import subprocess
+    import sys
+    from tests.conftest import ROOT
+    core = sorted(os.sched_getaffinity(0))[-1]
+    script = ("import subprocess, sys; from playground.cli import _worker_setup; "
+              "print(subprocess.run([sys.executable, '-c', 'import os; print(sorted(os.sched_getaffinity(0)))'], "
+              f"capture_output=True, text=True, preexec_fn=_worker_setup({core}), check=True).stdout.strip())")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str([core]), out.stderr

@@ -17,7 +17,7 @@ from playground.modelfile_ui import model_file_ui
 from playground.settings import SPEEDS, SettingsError, ToySettings
 from playground.toy_ui import (CONTROLS, advanced_ui, data_ui, locked, network_ui, seed_widgets, toolbar_ui,
                                wanted_settings)
-from playground.toyrun import ToyRun
+from playground.toyrun import FRAME_BUDGET_MS, ToyRun
 
 FRAME_SECONDS = 0.05  # while playing: one training chunk and one redraw per tick
 
@@ -42,7 +42,7 @@ class LiveState:
         """One frame for the live route: a chunk of training while playing, then the view."""
         run = self.run
         if self.playing and not run.divergence:
-            run.train(run.frame_epochs(self.speed))
+            run.train(run.frame_epochs(self.speed, FRAME_BUDGET_MS * live_route.share()))
         return live_html(run, self), self.playing and not run.divergence
 
 
