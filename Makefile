@@ -33,6 +33,7 @@ bench: install-test
 	$(BIN)/python benchmarks/digits.py
 	$(BIN)/python benchmarks/draw.py
 	$(BIN)/python benchmarks/classroom.py --workers 2
+	$(BIN)/python benchmarks/classroom.py --workers 2 --heavy 3
 
 clean:
 	rm -rf $(VENV) build *.egg-info
