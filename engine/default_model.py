@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from engine import augment
-from engine.digits_data import DEFAULT_MODEL, Digits, load_mnist_5k
+from engine.digits_data import DEFAULT_MODEL, Digits, cache_dir, load_mnist_5k
 from engine.model import MLPSpec, Params
 from engine.train import Data, TrainConfig, init_state, make_hparams, train_chunk
 
@@ -54,9 +54,7 @@ def train_default(digits: Digits | None = None, seed: int = 0, chunk: int = 5,
 def model_dir() -> Path:
     """Where the app keeps the models it trained for itself: $NN_PLAYGROUND_MODELS, else the
     user's cache directory."""
-    base = os.environ.get("NN_PLAYGROUND_MODELS") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "nn-playground", "models")
-    return Path(base)
+    return cache_dir("models")
 
 
 def recipe_id(seed: int = 0) -> str:

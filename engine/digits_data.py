@@ -64,11 +64,17 @@ def parse_idx(data: bytes) -> np.ndarray:
 
 
 # --- download, check, cache --------------------------------------------------------------------
+def cache_dir(kind: str) -> Path:
+    """Where the app keeps ``kind`` ("data", "models"): $NN_PLAYGROUND_<KIND>, else that folder
+    in the user's cache directory."""
+    base = os.environ.get(f"NN_PLAYGROUND_{kind.upper()}") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "nn-playground", kind)
+    return Path(base)
+
+
 def data_dir() -> Path:
     """Where downloads are cached: $NN_PLAYGROUND_DATA, else the user's cache directory."""
-    base = os.environ.get("NN_PLAYGROUND_DATA") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "nn-playground", "data")
-    return Path(base)
+    return cache_dir("data")
 
 
 def sha256(path: Path) -> str:

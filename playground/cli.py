@@ -43,7 +43,8 @@ def _option(args: list[str], name: str) -> tuple[str | None, list[str]]:
     return value, rest
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on just now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -79,7 +80,7 @@ def serve_workers(n: int, args: list[str]) -> None:
     port, args = _option(args, "--server.port")
     address, args = _option(args, "--server.address")
     _, args = _option(args, "--server.headless")
-    ports = [_free_port() for _ in range(n)]
+    ports = [free_port() for _ in range(n)]
     secret = secrets.token_hex(16)  # shared, so that any worker accepts the others' cookies
     env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": secret}
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []

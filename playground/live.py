@@ -22,8 +22,8 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-ROUTE = "/nn-live/{token}"
 PREFIX = "nn-live/"
+ROUTE = "/" + PREFIX + "{token}"
 _mounted = False
 _feeds: "weakref.WeakValueDictionary[str, Feed]" = weakref.WeakValueDictionary()
 # Two threads: one draws (Python) while the other waits on XLA (which releases the lock);
@@ -54,10 +54,9 @@ class Feed:
         self.frame = frame
         self.lock = threading.RLock()  # held by the page's script run and by each frame
         self.token = secrets.token_urlsafe(16)
+        self.not_before = 0.0  # event-loop time before which its next frame waits (fair shares)
+        self.cost = 0.0  # interpreter seconds its last frame took (at most 0.1: a compile is not a habit)
         _feeds[self.token] = self
-
-    not_before = 0.0  # event-loop time before which this feed's next frame waits (fair shares)
-    cost = 0.0  # interpreter seconds its last frame took (at most 0.1: a compile is not a habit)
 
     def next(self) -> tuple[str, bool]:
         with self.lock:

@@ -94,7 +94,7 @@ class ToyRun(Run):
         """Epochs to train in one frame: ``speed``, or fewer when that would take longer than
         ``budget_ms`` on this machine (measured on earlier chunks of this network; a few
         until it has been measured, so that no frame of a big network runs for seconds)."""
-        if not self.ms_per_epoch or self._timed_config != self.config:
+        if not self.ms_per_epoch or self._timed_config != self.current()[0]:
             return max(n for n in SPEEDS if n <= max(1, min(speed, FIRST_CHUNK)))
         fits = [n for n in SPEEDS if n <= speed and n * self.ms_per_epoch <= budget_ms]
         return max(fits, default=1)
@@ -102,7 +102,7 @@ class ToyRun(Run):
     def train(self, n_epochs: int) -> int:
         """Train up to ``n_epochs``; return how many ran. Also measures the time per epoch, on
         chunks whose size this network has run before (a first run includes compiling)."""
-        config = self.config
+        config = self.current()[0]  # built once per settings object, not per frame
         if config != self._timed_config:  # another network or batch size: measure it afresh
             self.ms_per_epoch, self._timed_config = 0.0, config
         started = time.perf_counter()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,7 +15,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "playground" / "serve.py"  # as nn-playground starts it: app.py plus the live route
+sys.path.insert(0, str(ROOT))
+from playground.cli import command, free_port  # noqa: E402  (the app starts as nn-playground starts it)
+
 CHROMIUM = os.environ.get("NN_PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
@@ -25,22 +26,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def app_server(env: dict | None = None, timeout: float = 60.0, info: dict | None = None, workers: int = 1):
     """Run the app (``workers`` > 1: that many processes behind ``nn-playground``'s proxy); yield
     its base URL; stop it afterwards. ``info`` receives the server's pid."""
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-           "--runner.postScriptGC", "false"]
+    cmd = command(["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"])
     if workers > 1:
         cmd = [sys.executable, "-m", "playground.cli", "--workers", str(workers), "--server.port", str(port),
                "--server.address", "127.0.0.1"]
