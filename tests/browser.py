@@ -79,6 +79,22 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
+def pause(page, settle: float = 0.6) -> int:
+    """Click Pause and return the epoch once the run has stopped: the button reads Play again, the
+    script run is over and the counter holds still (a frame already on its way may land first)."""
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for(timeout=60_000)
+    wait_idle(page)
+    last = epoch(page)
+    for _ in range(20):
+        time.sleep(settle)
+        now = epoch(page)
+        if now == last:
+            return now
+        last = now
+    raise AssertionError(f"the epoch counter kept moving after Pause (last {last})")
+
+
 def stat(page, name: str) -> str:
     """A number from the stats block ('Epoch', 'Train loss', 'Test loss', 'Test accuracy')."""
     return page.locator(f"[data-stat='{name}']").first.inner_text()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, app_server, chromium, epoch, no_traceback, stat, wait_idle
+from tests.browser import CHROMIUM, app_server, chromium, epoch, no_traceback, pause, stat, wait_idle
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser,
@@ -64,6 +64,7 @@ def test_play_trains_live_and_pause_stops_it(page, server):
     seen.add(epoch(page))
     assert len(seen) == 2, "the counter should keep moving while playing"
     page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for()
     wait_idle(page)
     time.sleep(0.5)
     paused_epoch, paused_map, paused_chart = epoch(page), map_image(page), page.locator(".nn-loss").inner_html()
@@ -131,9 +132,7 @@ def test_screenshots(browser, server, size):
     open_toy(page, server, "dataset=spiral&hidden=8,6&features=x1,x2,sinx1,sinx2&speed=50&show_test=true")
     page.get_by_role("button", name="Play").click()
     assert wait_for(lambda: epoch(page) > 400)
-    page.get_by_role("button", name="Pause").click()
-    wait_idle(page)
-    time.sleep(0.5)
+    pause(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"toy-lab-{size[0]}x{size[1]}.png"))
     no_traceback(page)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, epoch, no_traceback, wait_idle
+from tests.browser import CHROMIUM, epoch, no_traceback, pause, wait_idle
 from tests.conftest import ROOT
 from tests.test_browser import browser, open_toy, server, wait_for  # noqa: F401  (shared fixtures)
 
@@ -75,7 +75,7 @@ def test_a_lesson_opens_the_lab_and_ticks_its_goal(page, server):
     page.get_by_role("button", name="Play").click()
     assert wait_for(lambda: "Achieved" in page.locator(".nn-goal").inner_text(), 60), \
         page.locator(".nn-goal").inner_text()
-    page.get_by_role("button", name="Pause").click()
+    pause(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "lesson-1280x800.png"))
 
@@ -127,12 +127,10 @@ def test_two_workers_behind_one_address_each_tab_sticks_to_its_own(browser):
             workers = [{c["name"]: c["value"] for c in ctx.cookies()}["nn_playground_worker"] for ctx, _ in tabs]
             assert sorted(workers) == ["0", "1"]
             for (context, p), worker in zip(tabs, workers):
-                p.get_by_role("button", name="Pause").click()
-                wait_idle(p)
-                paused = epoch(p)
+                paused = pause(p)
                 # A new run of the script: only the worker that holds this session knows its epoch.
                 p.get_by_role("button", name="Step").click()
-                assert wait_for(lambda p=p: epoch(p) == paused + 1, 30)
+                assert wait_for(lambda p=p: epoch(p) == paused + 1, 30), (paused, epoch(p))
                 assert {c["name"]: c["value"] for c in context.cookies()}["nn_playground_worker"] == worker
                 no_traceback(p)
         finally:
