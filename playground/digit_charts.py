@@ -89,7 +89,9 @@ def metrics_figure(train_loss, val_loss, train_acc, val_acc) -> go.Figure:
                           row=1, col=col)
     fig.update_layout(height=250, margin=dict(l=40, r=10, t=40, b=30), font=dict(family=FONT), plot_bgcolor="white",
                       legend=dict(orientation="h", y=1.12, x=1, xanchor="right"), uirevision="metrics")
-    fig.update_xaxes(title_text="epoch", rangemode="tozero", gridcolor="#eee", tickformat=",d")
+    # Whole epochs only: on a short run Plotly would tick every half epoch, and ",d" prints those as 0 0 1 1 2.
+    fig.update_xaxes(title_text="epoch", rangemode="tozero", gridcolor="#eee", tickformat=",d",
+                     dtick=1 if len(train_loss) <= 11 else None)
     fig.update_yaxes(rangemode="tozero", gridcolor="#eee")
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
     return fig

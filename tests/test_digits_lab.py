@@ -85,6 +85,9 @@ def test_digit_charts():
     m = dc.metrics_figure(np.linspace(2, 0.1, 5000), np.linspace(2, 0.2, 5000), np.linspace(0, 1, 5000),
                           np.linspace(0, 0.9, 5000))
     assert len(m.data) == 4 and all(len(t.x) <= 2001 for t in m.data)
+    assert m.layout.xaxis.dtick is None  # a long run: Plotly spaces the ticks
+    short = dc.metrics_figure(*[np.linspace(1, 0, 4)] * 4)  # untrained + 3 epochs: one tick per epoch
+    assert short.layout.xaxis.dtick == 1 and short.layout.xaxis2.dtick == 1
     img = dc.digit_figure(np.zeros((28, 28))).data[0]
     assert img.type == "image" and img.source.startswith("data:image/png;base64,")
 
