@@ -132,7 +132,7 @@ def main():
         r, diff = bench(name, feats, hidden)
         print(f"{name}: NumPy reference matches the engine's losses to {diff:.1e}")
         rows += r
-    print(f"\n| measure | JAX engine | NumPy reference | NumPy / JAX |\n|---|---:|---:|---:|")
+    print("\n| measure | JAX engine | NumPy reference | NumPy / JAX |\n|---|---:|---:|---:|")
     for label, j, n in rows:
         print(f"| {label} | {j:.3f} | {n:.3f} | {n / j:.1f}× |")
     print(f"\n{jax.devices()[0].device_kind}, jax {jax.__version__}, numpy {np.__version__}")

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.charts import FONT, LUT, downsample, png_uri, symmetric_range
+from playground.charts import FONT, downsample, png_uri, symmetric_range
 
 GREY = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, 1)  # 0 black .. 255 white, as MNIST
 DIGITS = [str(d) for d in range(10)]

@@ -86,6 +86,23 @@ def split_query(query: dict[str, str], controls: Iterable[str],
     return settings, Teacher(frozenset(hidden), frozenset(locked), explain, lesson), notices
 
 
+def read_link(page: str, controls: Iterable[str], settings_type, lessons: Iterable[str] = ()):
+    """(settings, teacher's choices) from the address bar. What the link got wrong is kept for
+    ``show_notice(page)`` to name in one line; the rest of the link still counts."""
+    query, teacher, notices = split_query(st.query_params.to_dict(), controls, lessons)
+    settings, more = settings_type.from_query(query)
+    if notices + more:
+        st.session_state[f"{page}_notice"] = "Ignored in the link: " + "; ".join(notices + more) + "."
+    return settings, teacher
+
+
+def show_notice(page: str) -> None:
+    """The one-line notice of what the last link opened on this page could not use, once."""
+    notice = st.session_state.pop(f"{page}_notice", None)
+    if notice:
+        st.warning(notice, icon=":material/link:")
+
+
 def url_changed(page: str) -> bool:
     """True when the address bar carries parameters this page did not write itself: a link
     was opened (or edited by hand) while the session already had this page's state."""

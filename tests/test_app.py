@@ -12,8 +12,11 @@ from tests.conftest import ROOT
 APP = str(ROOT / "playground" / "app.py")
 
 
-def start(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+def open_page(page: str | None = None, **query) -> AppTest:
+    """The app as a link opens it: ``page`` (a file in views/, the toy lab if None) with ``query``."""
+    at = AppTest.from_file(APP, default_timeout=180)
+    if page:
+        at.switch_page(f"views/{page}.py")  # opened directly, as a link to /<page> does
     for k, v in query.items():
         at.query_params[k] = v
     at.run()
@@ -34,7 +37,7 @@ def epoch(at) -> int:
 
 
 def test_page_opens_on_the_default_network():
-    at = start()
+    at = open_page()
     page = html(at)
     assert page.count('class="node"') == 2 + 4 + 2 + 1  # X1, X2; 4 and 2 hidden; output
     assert 'class="nn-plot nn-map"' in page and "nn-loss" in page
@@ -43,7 +46,7 @@ def test_page_opens_on_the_default_network():
 
 
 def test_step_trains_exactly_one_epoch():
-    at = start()
+    at = open_page()
     at.button(key="step").click().run()
     assert epoch(at) == 1
     at.button(key="step").click().run()
@@ -51,7 +54,7 @@ def test_step_trains_exactly_one_epoch():
 
 
 def test_changing_the_learning_rate_keeps_the_network_and_history():
-    at = start()
+    at = open_page()
     for _ in range(3):
         at.button(key="step").click().run()
     run = at.session_state.toy_run
@@ -63,7 +66,7 @@ def test_changing_the_learning_rate_keeps_the_network_and_history():
 
 
 def test_adding_a_layer_resets_and_draws_it():
-    at = start()
+    at = open_page()
     at.button(key="step").click().run()
     at.number_input(key="n_layers").increment().run()
     assert epoch(at) == 0
@@ -72,7 +75,7 @@ def test_adding_a_layer_resets_and_draws_it():
 
 
 def test_a_bad_link_is_named_and_ignored():
-    at = start(hidden="200", noise="300", bogus="1", learning_rate="0.1")
+    at = open_page(hidden="200", noise="300", bogus="1", learning_rate="0.1")
     notice = " ".join(w.value for w in at.warning)
     assert "hidden" in notice and "noise" in notice and "bogus" in notice
     assert at.session_state.toy_run.settings.learning_rate == 0.1
@@ -80,7 +83,7 @@ def test_a_bad_link_is_named_and_ignored():
 
 
 def test_a_link_presets_the_widgets():
-    at = start(dataset="spiral", hidden="8,8", features="x1,x2,sinx1", learning_rate="0.01", speed="100")
+    at = open_page(dataset="spiral", hidden="8,8", features="x1,x2,sinx1", learning_rate="0.01", speed="100")
     assert at.selectbox(key="dataset").value == "spiral"
     assert at.number_input(key="n_layers").value == 2 and at.number_input(key="neurons_0").value == 8
     assert at.select_slider(key="lr").value == 0.01
@@ -88,7 +91,7 @@ def test_a_link_presets_the_widgets():
 
 
 def test_removing_every_feature_is_refused_and_the_last_settings_stay():
-    at = start()
+    at = open_page()
     at.button(key="step").click().run()
     at.pills(key="features").set_value([]).run()
     assert not at.exception
@@ -97,7 +100,7 @@ def test_removing_every_feature_is_refused_and_the_last_settings_stay():
 
 
 def test_divergence_shows_a_banner_and_one_click_recovers():
-    at = start(dataset="spiral", hidden="8,8", learning_rate="10")
+    at = open_page(dataset="spiral", hidden="8,8", learning_rate="10")
     at.button(key="step").click().run()
     banner = " ".join(e.value for e in at.error)
     assert "diverged" in banner and "learning rate" in banner.lower()
@@ -107,7 +110,7 @@ def test_divergence_shows_a_banner_and_one_click_recovers():
 
 
 def test_switching_to_regression_picks_a_regression_data_set_and_loss():
-    at = start()
+    at = open_page()
     at.radio(key="problem").set_value("regression").run()
     assert not at.exception
     run = at.session_state.toy_run
@@ -118,7 +121,7 @@ def test_switching_to_regression_picks_a_regression_data_set_and_loss():
 
 
 def test_play_sets_the_live_fragment_running():
-    at = start()
+    at = open_page()
     at.button(key="play").click().run()
     assert at.session_state.playing and [b.label for b in at.button][0] == "Pause"
     at.button(key="play").click().run()
@@ -129,12 +132,12 @@ def test_an_unexpected_error_becomes_one_sentence_not_a_traceback(monkeypatch):
     from playground.toyrun import ToyRun
     monkeypatch.setenv("NN_PLAYGROUND_STRICT", "0")
     monkeypatch.setattr(ToyRun, "maps", lambda self: 1 / 0)
-    at = start()
+    at = open_page()
     assert any("Something went wrong" in e.value and "ZeroDivisionError" in e.value for e in at.error)
 
 
 def test_link_values_a_widget_cannot_show_are_refused_not_crashing():
-    at = start(learning_rate="0.05", speed="37", batch_size="500", reg_rate="0.2", noise="7")
+    at = open_page(learning_rate="0.05", speed="37", batch_size="500", reg_rate="0.2", noise="7")
     notice = " ".join(w.value for w in at.warning)
     for name in ("learning_rate", "speed", "batch_size", "reg_rate"):
         assert name in notice
@@ -156,7 +159,7 @@ def test_with_the_live_route_play_streams_frames_that_train_and_pause_stops_them
 
     from playground import live
     monkeypatch.setattr(live, "_mounted", True)
-    at = start()
+    at = open_page()
     assert live_data(at)["stream"] == ""
     at.button(key="play").click().run()
     url = live_data(at)["stream"]

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from playground import digit_charts as dc
 from playground.digits_settings import DigitsSettings
 from playground.digitsrun import DigitsRun
-from tests.conftest import ROOT
+from tests.test_app import open_page
 
 SMALL = DigitsSettings(source="sklearn8", hidden=(32, 16), epochs=15, batch_size=64)
 
@@ -93,13 +93,7 @@ def test_digit_charts():
 
 
 def start(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "playground" / "app.py"), default_timeout=180)
-    at.switch_page("views/digits.py")  # opened directly, as a link to /digits does
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("digits", **query)
 
 
 def test_digits_page_trains_and_shows_results():

@@ -4,25 +4,11 @@ from __future__ import annotations
 import jax
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from playground.links import Teacher, split_query
 from playground.settings import DrawSettings, ToySettings
 from playground.toy_ui import CONTROLS
-from tests.conftest import ROOT
-from tests.test_app import html
-
-APP = str(ROOT / "playground" / "app.py")
-
-
-def open_page(page: str, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.switch_page(f"views/{page}.py")
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
+from tests.test_app import open_page
 
 
 def notice(at) -> str:

@@ -12,7 +12,7 @@ from playground.digits_settings import (DIGIT_AUGMENTATIONS, DIGIT_LEARNING_RATE
 from playground.digitsrun import DigitsRun
 from playground.guard import guarded
 from playground import lessons
-from playground.links import Teacher, copy_link, hide_css, split_query, sync_url, url_changed
+from playground.links import Teacher, copy_link, hide_css, read_link, show_notice, sync_url, url_changed
 from playground.modelfile_ui import model_file_ui
 from playground.settings import SettingsError
 
@@ -47,10 +47,7 @@ def locked(control: str) -> bool:
 def _run() -> DigitsRun:
     """Made from the link on the first visit, and again when a link brings new parameters."""
     if "digits_run" not in st.session_state or url_changed("digits"):
-        query, teacher, notices = split_query(st.query_params.to_dict(), CONTROLS, lessons.lesson_ids())
-        s, more = DigitsSettings.from_query(query)
-        if notices + more:
-            st.session_state.digits_notice = "Ignored in the link: " + "; ".join(notices + more) + "."
+        s, teacher = read_link("digits", CONTROLS, DigitsSettings, lessons.lesson_ids())
         seed_widgets(s, force="digits_run" in st.session_state)
         with st.spinner("Loading the digits…"):
             st.session_state.digits_run = DigitsRun(s)
@@ -204,9 +201,7 @@ def main() -> None:
     title.markdown("#### Digits lab · train on real handwritten digits and watch the hidden layers learn")
     with link:
         copy_link(key="digits_copy")
-    notice = st.session_state.pop("digits_notice", None)
-    if notice:
-        st.warning(notice, icon=":material/link:")
+    show_notice("digits")
     values = controls()
     with st.sidebar:
         st.subheader("Model file")

@@ -15,7 +15,7 @@ from engine.mnistify import mnistify
 from playground import digit_charts as dc
 from playground.guard import guarded
 from playground.htmlview import canvas_flush, html_view
-from playground.links import copy_link, split_query, sync_url, url_changed
+from playground.links import copy_link, read_link, show_notice, sync_url, url_changed
 from playground.settings import DrawSettings
 
 CANVAS = 280
@@ -134,10 +134,7 @@ CONTROLS = {"pen": ("draw_width",)}
 def _settings() -> DrawSettings:
     """The pen width from the link (on the first visit, or when a link brings new parameters)."""
     if "draw_settings" not in st.session_state or url_changed("draw"):
-        query, teacher, notices = split_query(st.query_params.to_dict(), CONTROLS)
-        s, more = DrawSettings.from_query(query)
-        if notices + more:
-            st.warning("Ignored in the link: " + "; ".join(notices + more) + ".", icon=":material/link:")
+        s, teacher = read_link("draw", CONTROLS, DrawSettings)
         st.session_state.draw_width = s.pen
         st.session_state.draw_teacher = teacher
     st.session_state.draw_settings = DrawSettings(pen=st.session_state.get("draw_width", DrawSettings.pen))
@@ -151,6 +148,7 @@ def main() -> None:
     title.markdown("#### Draw a digit · the network reads it as you draw")
     with link:
         copy_link(key="draw_copy")
+    show_notice("draw")
     teacher = st.session_state.draw_teacher
     params, spec, which = model_choice()
     if teacher.explain:

@@ -12,7 +12,7 @@ from engine.train import NOT_FINITE
 from playground import charts, lessons, live as live_route
 from playground.guard import guarded
 from playground.htmlview import html_view
-from playground.links import Teacher, copy_link, hide_css, split_query, sync_url, url_changed
+from playground.links import Teacher, copy_link, hide_css, read_link, show_notice, sync_url, url_changed
 from playground.modelfile_ui import model_file_ui
 from playground.settings import SPEEDS, SettingsError, ToySettings
 from playground.toy_ui import (CONTROLS, advanced_ui, data_ui, locked, network_ui, seed_widgets, toolbar_ui,
@@ -50,10 +50,7 @@ def _run() -> ToyRun:
     """This session's run: made from the link on the first visit, and again whenever a link
     (a lesson, a shared address) brings parameters the page did not write itself."""
     if "toy_run" not in st.session_state or url_changed("toy"):
-        query, teacher, notices = split_query(st.query_params.to_dict(), CONTROLS, lessons.lesson_ids())
-        settings, more = ToySettings.from_query(query)
-        if notices + more:
-            st.session_state.toy_notice = "Ignored in the link: " + "; ".join(notices + more) + "."
+        settings, teacher = read_link("toy", CONTROLS, ToySettings, lessons.lesson_ids())
         seed_widgets(settings, force="toy_run" in st.session_state)
         st.session_state.toy_run = ToyRun(settings)
         st.session_state.toy_teacher = teacher
@@ -222,9 +219,7 @@ def main() -> None:
 def page(state: LiveState) -> None:
     run = st.session_state.toy_run
     teacher: Teacher = st.session_state.toy_teacher
-    notice = st.session_state.pop("toy_notice", None)
-    if notice:
-        st.warning(notice, icon=":material/link:")
+    show_notice("toy")
     st.html("<style>.block-container{padding-top:3.6rem;padding-bottom:1rem}</style>")
     hide_css(k for c in teacher.hidden for k in CONTROLS[c])
     title, link = st.columns([8, 1.2], vertical_alignment="center")
