@@ -15,6 +15,7 @@ fall back to ``st.fragment(run_every=...)``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import threading
 import time
@@ -22,6 +23,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
+log = logging.getLogger("nn-playground")
 PREFIX = "nn-live/"
 ROUTE = "/" + PREFIX + "{token}"
 _mounted = False
@@ -56,6 +58,7 @@ class Feed:
         self.token = secrets.token_urlsafe(16)
         self.not_before = 0.0  # event-loop time before which its next frame waits (fair shares)
         self.cost = 0.0  # interpreter seconds its last frame took (at most 0.1: a compile is not a habit)
+        self.error = ""  # the kind of error the last frame raised, until the page has said so
         _feeds[self.token] = self
 
     def next(self) -> tuple[str, bool]:
@@ -63,8 +66,17 @@ class Feed:
             started = time.thread_time()  # this thread's CPU time: Python's share, not XLA's
             try:
                 return self.frame()
+            except Exception as e:  # the stream stops; the page's rerun says so in one sentence
+                log.exception("a live frame failed")
+                self.error = type(e).__name__
+                raise
             finally:
                 self.cost = min(time.thread_time() - started, 0.1)
+
+    def take_error(self) -> str:
+        """The error that stopped the stream, once (empty when there was none)."""
+        error, self.error = self.error, ""
+        return error
 
 
 def mounted() -> bool:
@@ -125,11 +137,14 @@ def _playing(now: float) -> int:
     return max(1, len(_seen))
 
 
+NO_STORE = {"Cache-Control": "no-store"}
+
+
 async def endpoint(request):
     from starlette.responses import Response
     feed = _feeds.get(request.path_params["token"])
     if feed is None:  # the session is gone (closed tab, restarted server): the page reruns
-        return Response("", status_code=410, headers={"Cache-Control": "no-store"})
+        return Response("", status_code=410, headers=NO_STORE)
     global _asked
     loop = asyncio.get_running_loop()
     now = _seen[feed.token] = loop.time()
@@ -138,6 +153,8 @@ async def endpoint(request):
     _asked += 1
     try:
         html, playing = await loop.run_in_executor(_pool, feed.next)
+    except Exception:  # logged by the feed; the page reruns and names it
+        return Response("", status_code=500, headers=NO_STORE)
     finally:
         _asked -= 1
     # Fair shares of the interpreter: a session whose frame took c seconds of it waits until
@@ -146,7 +163,7 @@ async def endpoint(request):
     # this below the rate they ask for.
     feed.not_before = now + min(feed.cost * _playing(now), MAX_WAIT)
     return Response(html, media_type="text/html; charset=utf-8",
-                    headers={"Cache-Control": "no-store", "X-NN-Playing": "1" if playing else "0",
+                    headers={**NO_STORE, "X-NN-Playing": "1" if playing else "0",
                              # Sent as is: the server's gzip layer would spend more time
                              # compressing each frame (at level 9) than drawing it.
                              "Content-Encoding": "identity"})

@@ -129,3 +129,6 @@ def count_updates(page, seconds: float) -> tuple[float, int, int]:
 def no_traceback(page) -> None:
     exc = page.locator("[data-testid=stException]")
     assert exc.count() == 0, exc.first.inner_text()
+    # Nor the one sentence an unexpected error becomes (a failed live frame, a guarded bug).
+    said = page.locator("[data-testid=stAlert]", has_text="unexpected error")
+    assert said.count() == 0, said.first.inner_text()

@@ -182,3 +182,28 @@ def test_with_the_live_route_play_streams_frames_that_train_and_pause_stops_them
     paused = run.epoch
     playing, body = frame()
     assert playing == "0" and run.epoch == paused  # a frame asked for after Pause trains nothing
+
+
+def test_a_live_frame_that_fails_is_named_on_the_page_once(monkeypatch):
+    """A frame that raises answers 500; the element then reruns the page, which says so."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    from playground import live
+    from playground.toyrun import ToyRun
+    monkeypatch.setattr(live, "_mounted", True)
+    at = open_page()
+    at.button(key="play").click().run()
+    url = live_data(at)["stream"]
+    monkeypatch.setattr(ToyRun, "maps", lambda self: 1 / 0)
+    request = Request({"type": "http", "method": "GET", "path": url, "headers": [],
+                       "path_params": {"token": url.rsplit("/", 1)[1]}})
+    assert asyncio.run(live.endpoint(request)).status_code == 500
+    monkeypatch.undo()
+    monkeypatch.setattr(live, "_mounted", True)
+    at.run()  # the rerun the element asks for
+    assert not at.exception
+    assert any("Training stopped on an unexpected error (ZeroDivisionError)" in e.value for e in at.error)
+    at.run()
+    assert not any("unexpected error" in e.value for e in at.error)  # said once

@@ -49,6 +49,23 @@ def test_a_feed_answers_with_its_frames_and_says_whether_it_still_plays(client):
     assert second.text == "<p>2</p>" and second.headers["x-nn-playing"] == "0"
 
 
+def test_a_failing_frame_answers_500_and_leaves_its_error_for_the_page_once(client, caplog):
+    calls = iter([ZeroDivisionError, None])
+
+    def frame():
+        error = next(calls)
+        if error:
+            raise error("boom")
+        return "<p>fine</p>", True
+    feed = live.Feed(frame)
+    failed = client.get(f"/nn-live/{feed.token}")
+    assert failed.status_code == 500 and failed.text == "" and failed.headers["cache-control"] == "no-store"
+    assert "a live frame failed" in caplog.text and "boom" in caplog.text  # the details: in the server's log
+    assert feed.take_error() == "ZeroDivisionError" and feed.take_error() == ""
+    assert client.get(f"/nn-live/{feed.token}").text == "<p>fine</p>"  # the next frame goes on as usual
+    assert live._asked == 0 and not feed.lock._is_owned()
+
+
 def test_an_unknown_or_closed_session_gets_410_not_someone_elses_frames(client):
     feed = live.Feed(lambda: ("<p>mine</p>", True))
     token = feed.token

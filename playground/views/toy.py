@@ -167,7 +167,7 @@ def goal_line(run: ToyRun, state: LiveState) -> str:
 
 
 def _stream_stopped():
-    """The live route says training stopped (it diverged): the whole page shows why."""
+    """The live route says training stopped (it diverged, or a frame failed): the whole page shows why."""
     st.session_state.playing = False
     st.session_state.toy_rerun_app = True
 
@@ -243,6 +243,10 @@ def page(state: LiveState) -> None:
         apply_settings(run, hidden)
         if run.divergence:
             divergence_banner(run)
+        error = state.feed.take_error()
+        if error:
+            st.error(f"Training stopped on an unexpected error ({error}). Your settings and your network are kept: "
+                     "press Play to go on, or Reset. The details are in the server's log.", icon=":material/build:")
         ticking = st.session_state.playing and not streaming(run)
         st.fragment(live, run_every=FRAME_SECONDS if ticking else None)(run)
         if teacher.explain:
