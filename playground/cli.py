@@ -43,6 +43,12 @@ def _option(args: list[str], name: str) -> tuple[str | None, list[str]]:
     return value, rest
 
 
+def _base(args: list[str]) -> str:
+    """The path the app is served under (``--server.baseUrlPath``) as "/" or "/<path>/"."""
+    path = (_option(args, "--server.baseUrlPath")[0] or "").strip("/")
+    return f"/{path}/" if path else "/"
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on just now."""
     with socket.socket() as s:
@@ -94,14 +100,15 @@ def serve_workers(n: int, args: list[str]) -> None:
         for p in ports:
             while True:
                 try:
-                    if urllib.request.urlopen(f"http://127.0.0.1:{p}/_stcore/health", timeout=1).read() == b"ok":
+                    if urllib.request.urlopen(f"http://127.0.0.1:{p}{_base(args)}_stcore/health",
+                                              timeout=1).read() == b"ok":
                         break
                 except OSError:
                     if time.monotonic() > deadline or any(pr.poll() is not None for pr in procs):
                         raise SystemExit("nn-playground: a worker did not start; see the messages above")
                     time.sleep(0.3)
         ready = lambda: print(f"nn-playground: {n} workers ready; open http://{address or 'localhost'}:"
-                              f"{port or 8501} (Ctrl+C stops it)", flush=True)
+                              f"{port or 8501}{_base(args)} (Ctrl+C stops it)", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop as Ctrl+C does, workers too
         try:
             asyncio.run(serve(ports, address or "0.0.0.0", int(port or 8501), ready))
@@ -127,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
             serve_workers(int(workers), args)
             return
     port, _ = _option(args, "--server.port")
-    print(f"nn-playground: open http://localhost:{port or 8501} in your browser (Ctrl+C stops it)",
+    print(f"nn-playground: open http://localhost:{port or 8501}{_base(args)} in your browser (Ctrl+C stops it)",
           flush=True)
     cmd = command(args)
     os.execv(cmd[0], cmd)

@@ -25,7 +25,6 @@ from typing import Callable
 
 log = logging.getLogger("nn-playground")
 PREFIX = "nn-live/"
-ROUTE = "/" + PREFIX + "{token}"
 _mounted = False
 _feeds: "weakref.WeakValueDictionary[str, Feed]" = weakref.WeakValueDictionary()
 # Two threads: one draws (Python) while the other waits on XLA (which releases the lock);
@@ -84,13 +83,26 @@ def mounted() -> bool:
     return _mounted
 
 
+def base_path() -> str:
+    """The server's ``server.baseUrlPath`` as "/" or "/<path>/": the route lives under it, as the
+    app's own pages do, so that a reverse proxy forwarding only that path forwards frames too."""
+    from streamlit import config
+    path = (config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{path}/" if path else "/"
+
+
+def url(token: str) -> str:
+    """Where the page's element asks for this session's frames."""
+    return base_path() + PREFIX + token
+
+
 def mount() -> list:
     """The Starlette routes to add to the app's server."""
     global _mounted
     from starlette.routing import Route
     _mounted = True
     _no_delay()
-    return [Route(ROUTE, endpoint)]
+    return [Route(base_path() + PREFIX + "{token}", endpoint)]
 
 
 def _no_delay() -> None:

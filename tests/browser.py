@@ -27,19 +27,22 @@ IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 
 @contextlib.contextmanager
-def app_server(env: dict | None = None, timeout: float = 60.0, info: dict | None = None, workers: int = 1):
-    """Run the app (``workers`` > 1: that many processes behind ``nn-playground``'s proxy); yield
-    its base URL; stop it afterwards. ``info`` receives the server's pid."""
+def app_server(env: dict | None = None, timeout: float = 60.0, info: dict | None = None, workers: int = 1,
+               base_path: str = ""):
+    """Run the app (``workers`` > 1: that many processes behind ``nn-playground``'s proxy; under
+    ``base_path``, as ``--server.baseUrlPath``); yield its URL; stop it afterwards. ``info``
+    receives the server's pid."""
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
-    cmd = command(["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"])
+    args = ["--server.port", str(port), "--server.address", "127.0.0.1"]
+    args += ["--server.baseUrlPath", base_path] if base_path else []
+    cmd = command(["--server.headless", "true", *args])
     if workers > 1:
-        cmd = [sys.executable, "-m", "playground.cli", "--workers", str(workers), "--server.port", str(port),
-               "--server.address", "127.0.0.1"]
+        cmd = [sys.executable, "-m", "playground.cli", "--workers", str(workers), *args]
         timeout = max(timeout, 120.0)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, **(env or {})})
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}" + (f"/{base_path.strip('/')}" if base_path else "")
     if info is not None:
         info["pid"] = proc.pid
     try:

@@ -138,3 +138,25 @@ def test_two_workers_behind_one_address_each_tab_sticks_to_its_own(browser):
                 context.close()
     # Stopping the proxy stops its workers: none is left running on its own.
     assert wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in workers_pids), 20)
+
+
+def test_under_a_base_url_path_live_frames_come_from_under_it_too(browser):
+    """Served under ``--server.baseUrlPath`` (as behind a reverse proxy that forwards one path),
+    with workers: the page streams from the route under that path and trains live."""
+    from tests.browser import app_server
+    with app_server(workers=2, base_path="class") as url:
+        assert url.endswith("/class")
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        p = context.new_page()
+        frames = []
+        p.on("response", lambda r: frames.append((r.url, r.status)) if "/nn-live/" in r.url else None)
+        try:
+            open_toy(p, url)
+            p.get_by_role("button", name="Play").click()
+            assert wait_for(lambda: epoch(p) > 50, 120), epoch(p)
+            assert frames and all(u.startswith(url + "/nn-live/") and s == 200 for u, s in frames[:20]), frames[:3]
+            assert p.get_by_role("button", name="Pause").is_visible()  # still playing: no frame failed
+            pause(p)
+            no_traceback(p)
+        finally:
+            context.close()

@@ -36,7 +36,17 @@ def client():
 
 def test_the_route_is_mounted_where_the_page_points():
     [route] = live.mount()
-    assert live.mounted() and route.path == live.ROUTE == "/" + live.PREFIX + "{token}"
+    assert live.mounted() and route.path == "/nn-live/{token}" and live.url("abc") == "/nn-live/abc"
+
+
+def test_under_a_base_url_path_the_route_and_the_page_follow_it():
+    from streamlit import config
+    config.set_option("server.baseUrlPath", "/class/")
+    try:
+        [route] = live.mount()
+        assert route.path == "/class/nn-live/{token}" and live.url("abc") == "/class/nn-live/abc"
+    finally:
+        config.set_option("server.baseUrlPath", "")
 
 
 def test_a_feed_answers_with_its_frames_and_says_whether_it_still_plays(client):

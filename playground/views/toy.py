@@ -193,7 +193,7 @@ def live(run: ToyRun) -> None:
                 st.session_state.playing = False
                 st.rerun(scope="app")
         html_view(live_html(run, state), key="toy_live", interval=FRAME_SECONDS, on_stopped=_stream_stopped,
-                  stream=f"/{live_route.PREFIX}{state.feed.token}" if streaming(run) else "")
+                  stream=live_route.url(state.feed.token) if streaming(run) else "")
 
 
 def apply_settings(run: ToyRun, hidden: tuple[int, ...]) -> None:
