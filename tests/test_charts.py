@@ -57,6 +57,9 @@ def test_network_diagram_without_hidden_layers():
     _, svg = _svg_for(ToySettings(features=("x1sq", "x2sq"), hidden=()))
     assert svg.count('class="node"') == 3 and svg.count('class="w"') == 2
     assert "Output" in svg and "Layer 1" not in svg
+    # Drawn at most 1.5× its own size: a small network is not blown up to fill the column.
+    width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+    assert f"max-width:{1.5 * width:g}px" in svg
 
 
 def test_decision_map_draws_train_and_optionally_test_points():
