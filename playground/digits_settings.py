@@ -61,3 +61,15 @@ class DigitsSettings(FieldSettings):
 
 # Changing these means new data or a new network: the run starts again.
 DIGIT_RESET_FIELDS = ("source", "val_ratio", "hidden", "activation", "seed")
+
+
+# The page's widgets: the teacher's control names (as in links) -> widget keys. Here, not in the
+# page, so that lessons check their links against the same list without opening the page.
+DIGIT_KEY = "dg_"  # widget keys of the digits lab, apart from the toy lab's
+DIGIT_SIMPLE = ("source", "val_ratio", "activation", "optimiser", "learning_rate", "batch_size", "epochs",
+                "weight_decay", "dropout", "augment", "seed")
+DIGIT_CONTROLS: dict[str, tuple[str, ...]] = {
+    **{name: (DIGIT_KEY + name,) for name in DIGIT_SIMPLE},
+    "hidden": (DIGIT_KEY + "layers", *(f"{DIGIT_KEY}n{i}" for i in range(MAX_DIGIT_LAYERS))),
+    "play": ("dg_play",), "reset": ("dg_reset",),
+}

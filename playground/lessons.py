@@ -114,13 +114,14 @@ def run_headless(lesson: Lesson, solved: bool = True, chunk: int = 50) -> tuple[
     for the solution's epochs, checking the goal after each chunk as the page does after each
     frame. Returns the epoch at which the goal was reached (None: never) and any notices about
     parameters the page would have ignored."""
+    from playground.digits_settings import DIGIT_CONTROLS
     from playground.digitsrun import DigitsRun
     from playground.links import split_query
+    from playground.toy_ui import CONTROLS as TOY_CONTROLS
     from playground.toyrun import ToyRun
-    run_cls = {"toy": ToyRun, "digits": DigitsRun}[lesson.page]
-    query, _, notices = split_query({**lesson.start, **(lesson.solution if solved else {})},
-                                    controls=[*type(run_cls.default_settings()).FIELDS, "play", "step", "reset",
-                                              "regenerate"])
+    run_cls, controls = {"toy": (ToyRun, TOY_CONTROLS), "digits": (DigitsRun, DIGIT_CONTROLS)}[lesson.page]
+    # The page's own controls: a lesson may hide or lock only what its page has.
+    query, _, notices = split_query({**lesson.start, **(lesson.solution if solved else {})}, controls)
     settings, more = type(run_cls.default_settings()).from_query(query)
     run = run_cls(settings)
     while run.epoch < lesson.solution_epochs:

@@ -6,7 +6,7 @@ import pytest
 
 from playground.lessons import LessonError, goal_met, load_lessons, parse_lesson, run_headless
 from playground.run import History
-from tests.test_links import open_page
+from tests.test_app import open_page
 
 LESSONS = load_lessons()
 TOPICS = ["one neuron", "features", "exclusive or", "depth", "learning rate", "overfitting", "activations",
@@ -49,6 +49,17 @@ def test_goal_needs_the_metric_the_settings_and_the_epochs():
     assert not goal_met(xor, {"hidden": ""}, _history([0.5, float("nan")]))
     late = next(les for les in LESSONS if les.goal.after).goal
     assert not goal_met(late, {}, _history([0.0] * 10))
+
+
+def test_a_lesson_may_lock_only_controls_its_own_page_has(monkeypatch):
+    from playground import lessons
+    text = ('order = 9\ntitle = "x"\ntext = "t"\npage = "{page}"\n[start]\nseed = "1"\nlock = "{lock}"\n'
+            '[goal]\ntext = "g"\nmetric = "test_loss"\nbelow = 9\n[solution]\nepochs = 1')
+    monkeypatch.setattr(lessons, "goal_met", lambda *a: True)  # the controls are what is checked here
+    digits = parse_lesson("d", text.format(page="digits", lock="step"))  # the digits lab has no Step
+    assert any("'step'" in n for n in run_headless(digits, solved=False)[1])
+    toy = parse_lesson("t", text.format(page="toy", lock="step"))
+    assert run_headless(toy, solved=False)[1] == []
 
 
 def test_a_malformed_lesson_is_named():

@@ -7,8 +7,9 @@ from engine.activations import ACTIVATIONS
 from engine.digits_data import SOURCES
 from engine.optim import OPTIMISERS
 from playground import digit_charts as dc
-from playground.digits_settings import (DIGIT_AUGMENTATIONS, DIGIT_LEARNING_RATES, MAX_DIGIT_LAYERS, MAX_DIGIT_NEURONS, WEIGHT_DECAYS,
-                                        DigitsSettings)
+from playground.digits_settings import (DIGIT_AUGMENTATIONS, DIGIT_CONTROLS as CONTROLS, DIGIT_KEY as K,
+                                        DIGIT_LEARNING_RATES, DIGIT_SIMPLE as SIMPLE, MAX_DIGIT_LAYERS,
+                                        MAX_DIGIT_NEURONS, WEIGHT_DECAYS, DigitsSettings)
 from playground.digitsrun import DigitsRun
 from playground.guard import guarded
 from playground import lessons
@@ -17,17 +18,6 @@ from playground.modelfile_ui import model_file_ui
 from playground.settings import SettingsError
 
 TICK_SECONDS = 0.2
-K = "dg_"  # widget keys of this page, apart from the toy lab's
-SIMPLE = ("source", "val_ratio", "activation", "optimiser", "learning_rate", "batch_size", "epochs",
-          "weight_decay", "dropout", "augment", "seed")
-
-
-# the teacher's control names (as in links) -> widget keys
-CONTROLS: dict[str, tuple[str, ...]] = {
-    **{name: (K + name,) for name in SIMPLE},
-    "hidden": (K + "layers", *(f"{K}n{i}" for i in range(MAX_DIGIT_LAYERS))),
-    "play": ("dg_play",), "reset": ("dg_reset",),
-}
 
 
 def seed_widgets(s: DigitsSettings, force: bool = False) -> None:
