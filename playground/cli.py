@@ -45,8 +45,8 @@ def _option(args: list[str], name: str) -> tuple[str | None, list[str]]:
 
 def _base(args: list[str]) -> str:
     """The path the app is served under (``--server.baseUrlPath``) as "/" or "/<path>/"."""
-    path = (_option(args, "--server.baseUrlPath")[0] or "").strip("/")
-    return f"/{path}/" if path else "/"
+    from playground.live import as_base
+    return as_base(_option(args, "--server.baseUrlPath")[0])
 
 
 def free_port() -> int:

@@ -71,5 +71,5 @@ DIGIT_SIMPLE = ("source", "val_ratio", "activation", "optimiser", "learning_rate
 DIGIT_CONTROLS: dict[str, tuple[str, ...]] = {
     **{name: (DIGIT_KEY + name,) for name in DIGIT_SIMPLE},
     "hidden": (DIGIT_KEY + "layers", *(f"{DIGIT_KEY}n{i}" for i in range(MAX_DIGIT_LAYERS))),
-    "play": ("dg_play",), "reset": ("dg_reset",),
+    "play": (DIGIT_KEY + "play",), "reset": (DIGIT_KEY + "reset",),
 }

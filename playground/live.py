@@ -83,12 +83,17 @@ def mounted() -> bool:
     return _mounted
 
 
-def base_path() -> str:
-    """The server's ``server.baseUrlPath`` as "/" or "/<path>/": the route lives under it, as the
-    app's own pages do, so that a reverse proxy forwarding only that path forwards frames too."""
-    from streamlit import config
-    path = (config.get_option("server.baseUrlPath") or "").strip("/")
+def as_base(path: str | None) -> str:
+    """A ``server.baseUrlPath`` value ("class", "/class/", "" …) as "/" or "/<path>/"."""
+    path = (path or "").strip("/")
     return f"/{path}/" if path else "/"
+
+
+def base_path() -> str:
+    """The server's ``server.baseUrlPath``: the route lives under it, as the app's own pages do,
+    so that a reverse proxy forwarding only that path forwards frames too."""
+    from streamlit import config
+    return as_base(config.get_option("server.baseUrlPath"))
 
 
 def url(token: str) -> str:
