@@ -39,9 +39,9 @@ EPOCH = re.compile(r'data-stat="Epoch">([\d,]+)<')
 
 def expected_dots(data_seed: int) -> frozenset[str]:
     """The training points a session with this data seed must show (and only it)."""
-    from playground import charts
-    from playground.settings import ToySettings
-    from playground.toyrun import GRID, ToyRun
+    from playground.toy import charts
+    from playground.toy.settings import ToySettings
+    from playground.toy.run import GRID, ToyRun
     run = ToyRun(ToySettings(data_seed=data_seed))
     svg = charts.decision_map_svg(np.zeros((GRID, GRID), np.float32), *run.toy)
     return frozenset(TRAIN_DOTS.findall(svg))

@@ -17,7 +17,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.digits_data import DEFAULT_MODEL, load_mnist_5k, load_mnist_test  # noqa: E402
+from engine.default_model import DEFAULT_MODEL  # noqa: E402
+from engine.digits_data import load_mnist_5k, load_mnist_test  # noqa: E402
 from engine.inspect import predict  # noqa: E402
 from engine.default_model import default_config, default_hparams  # noqa: E402
 from engine.train import Data, init_state, train_chunk  # noqa: E402

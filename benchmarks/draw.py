@@ -16,7 +16,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.default_model import train_default  # noqa: E402
-from engine.fontdigits import font_digits, installed_fonts  # noqa: E402
+from benchmarks.fontdigits import font_digits, installed_fonts  # noqa: E402
 from engine.inspect import predict  # noqa: E402
 from engine.mnistify import mnistify  # noqa: E402
 

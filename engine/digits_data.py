@@ -16,6 +16,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from engine.cache import cache_dir
+
 MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/",
            "https://storage.googleapis.com/cvdf-datasets/mnist/")
 SHA256 = {
@@ -64,16 +66,8 @@ def parse_idx(data: bytes) -> np.ndarray:
 
 
 # --- download, check, cache --------------------------------------------------------------------
-def cache_dir(kind: str) -> Path:
-    """Where the app keeps ``kind`` ("data", "models"): $NN_PLAYGROUND_<KIND>, else that folder
-    in the user's cache directory."""
-    base = os.environ.get(f"NN_PLAYGROUND_{kind.upper()}") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "nn-playground", kind)
-    return Path(base)
-
-
 def data_dir() -> Path:
-    """Where downloads are cached: $NN_PLAYGROUND_DATA, else the user's cache directory."""
+    """Where downloads are cached (``engine.cache.cache_dir("data")``)."""
     return cache_dir("data")
 
 
@@ -169,20 +163,23 @@ def load(name: str) -> tuple[Digits, str | None]:
         return load_mnist_5k(), f"{e} Using the 5,000 embedded MNIST digits instead."
 
 
-def split(d: Digits, val_ratio: float, seed: int) -> Digits:
-    """Hold ``val_ratio`` of the training set out as validation, returned in the test slots.
+class Split(NamedTuple):
+    """A source's training digits split in two: what trains, and what is held out to validate."""
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    side: int
 
-    A source's own test set is dropped here on purpose: training-time metrics use the validation
-    split, and the test set is only ever scored once training is done.
+
+def split(d: Digits, val_ratio: float, seed: int) -> Split:
+    """Hold ``val_ratio`` of the training set out for validation.
+
+    A source's own test set is not part of the split on purpose: training-time metrics use the
+    validation digits, and the test set is only ever scored once training is done.
     """
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(d.y_train))
     k = int(round(len(order) * (1 - val_ratio)))
     tr, va = order[:k], order[k:]
-    return Digits(d.x_train[tr], d.y_train[tr], d.x_train[va], d.y_train[va], d.side)
-
-
-# The digits lab's default model: what `benchmarks/digits.py` measures (≥ 97 % on the official
-# test set from the 5,000 embedded digits, in about 7 s of training on two cores).
-DEFAULT_MODEL = dict(hidden=(512,), activation="relu", optimiser="adam", learning_rate=2e-3, batch_size=128,
-                     epochs=40, dropout=0.2, augment="shift", schedule="cosine")
+    return Split(d.x_train[tr], d.y_train[tr], d.x_train[va], d.y_train[va], d.side)

@@ -1,4 +1,8 @@
-"""nn-playground: the Streamlit entry point. ``nn-playground`` (or ``make run``) starts it."""
+"""nn-playground: the Streamlit entry point. ``nn-playground`` (or ``make run``) starts it.
+
+Each lab is a folder of its own (``toy/``, ``digits/``, ``draw/``, ``lessons/``) whose ``page.py``
+is the page; what the labs share is in ``shared/``, serving in ``server/``.
+"""
 from __future__ import annotations
 
 import sys
@@ -6,18 +10,18 @@ from pathlib import Path
 
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run` from a checkout
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # `streamlit run` from a checkout
 
-from playground.jaxsetup import configure_jax  # noqa: E402
+from playground.server.jaxsetup import configure_jax  # noqa: E402
 
 configure_jax()
 st.set_page_config(page_title="nn-playground", page_icon="🧠", layout="wide",
                    initial_sidebar_state="collapsed")
 
-PAGES = Path(__file__).with_name("views")  # not "pages": Streamlit would list that folder twice
 st.navigation([
-    st.Page(PAGES / "toy.py", title="Toy lab", icon=":material/tune:", default=True, url_path="toy"),
-    st.Page(PAGES / "digits.py", title="Digits lab", icon=":material/pin:", url_path="digits"),
-    st.Page(PAGES / "draw.py", title="Draw a digit", icon=":material/draw:", url_path="draw"),
-    st.Page(PAGES / "lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
+    st.Page(HERE / "toy" / "page.py", title="Toy lab", icon=":material/tune:", default=True, url_path="toy"),
+    st.Page(HERE / "digits" / "page.py", title="Digits lab", icon=":material/pin:", url_path="digits"),
+    st.Page(HERE / "draw" / "page.py", title="Draw a digit", icon=":material/draw:", url_path="draw"),
+    st.Page(HERE / "lessons" / "page.py", title="Lessons", icon=":material/school:", url_path="lessons"),
 ]).run()

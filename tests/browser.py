@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from playground.cli import command, free_port  # noqa: E402  (the app starts as nn-playground starts it)
+from playground.server.cli import command, free_port  # noqa: E402  (the app starts as nn-playground starts it)
 
 CHROMIUM = os.environ.get("NN_PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -135,3 +135,19 @@ def no_traceback(page) -> None:
     # Nor the one sentence an unexpected error becomes (a failed live frame, a guarded bug).
     said = page.locator("[data-testid=stAlert]", has_text="unexpected error")
     assert said.count() == 0, said.first.inner_text()
+
+
+def open_toy(page, url, query=""):
+    page.goto(f"{url}/?{query}")
+    wait_idle(page)
+    page.wait_for_selector("[data-stat='Epoch']")
+
+
+def wait_for(predicate, timeout=30.0):
+    """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False

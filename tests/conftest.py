@@ -1,22 +1,82 @@
-"""Shared fixtures. Tests run from a checkout without installing: put the project on the path."""
+"""Shared fixtures and helpers. Tests run from a checkout without installing: the project goes on
+the path here. Test modules import helpers from here and from ``tests/browser.py``, never from
+each other."""
 from __future__ import annotations
 
+import atexit
+import json
+import os
+import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-import os  # noqa: E402
+APP = str(ROOT / "playground" / "app.py")
 
 os.environ.setdefault("NN_PLAYGROUND_STRICT", "1")  # a bug fails the test instead of becoming a message
 
 # The default digits model is trained once per test session, then loaded from the file the app
 # saves (by this process and by the app servers the browser tests start): never the user's cache.
-import atexit  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-
 if "NN_PLAYGROUND_MODELS" not in os.environ:
     os.environ["NN_PLAYGROUND_MODELS"] = tempfile.mkdtemp(prefix="nn-playground-models-")
     atexit.register(shutil.rmtree, os.environ["NN_PLAYGROUND_MODELS"], True)
+
+
+# --- AppTest: the whole script, headless (no clock, no browser) ---------------------------------
+def open_page(page: str | None = None, **query):
+    """The app as a link opens it: ``page`` ("digits", "draw", "lessons"; the toy lab if None)
+    with ``query``."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(APP, default_timeout=180)
+    if page and page != "toy":
+        # AppTest finds a page by its url_path only once the navigation has run once.
+        at.run()
+        at.switch_page(f"{page}/page.py")
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def live_data(at, name: str = "nn_playground_html") -> dict:
+    """The data a page sent its HTML view element (AppTest never runs the element's JS)."""
+    [data] = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == name]
+    return data
+
+
+def html(at) -> str:
+    """What the page shows: its Markdown, and the live view's HTML."""
+    live = [json.loads(e.proto.json)["html"] for e in at.get("bidi_component")
+            if e.proto.component_name in ("nn_playground_html", "nn_playground_draw")]
+    return "".join(m.value for m in at.markdown) + "".join(live)
+
+
+def notice(at) -> str:
+    """The warnings a page shows, as the reader sees them: Markdown escapes taken out."""
+    return " ".join(re.sub(r"\\(.)", r"\1", w.value) for w in at.warning)
+
+
+def shown_epoch(at) -> int:
+    """The epoch the toy lab's live view shows."""
+    return int(re.search(r'data-stat="Epoch">([\d,]+)<', html(at)).group(1).replace(",", ""))
+
+
+# --- real browser: one app server and one Chromium for the whole test session --------------------
+@pytest.fixture(scope="session")
+def server():
+    from tests.browser import app_server
+    with app_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from tests.browser import chromium
+    with chromium() as b:
+        yield b

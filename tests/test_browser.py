@@ -6,24 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, app_server, chromium, epoch, no_traceback, pause, stat, wait_idle
+from tests.browser import CHROMIUM, epoch, no_traceback, open_toy, pause, stat, wait_for, wait_idle
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
 SHOTS = ROOT / "assets" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with app_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture
@@ -34,23 +22,8 @@ def page(browser):
     p.close()
 
 
-def open_toy(page, url, query=""):
-    page.goto(f"{url}/?{query}")
-    wait_idle(page)
-    page.wait_for_selector("[data-stat='Epoch']")
-
-
 def map_image(page) -> str:
     return page.locator(".nn-map image").first.get_attribute("href")
-
-
-def wait_for(predicate, timeout=30.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_play_trains_live_and_pause_stops_it(page, server):

@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, epoch, no_traceback, pause, wait_idle
+from tests.browser import CHROMIUM, epoch, no_traceback, open_toy, pause, wait_for, wait_idle
 from tests.conftest import ROOT
-from tests.test_browser import browser, open_toy, server, wait_for  # noqa: F401  (shared fixtures)
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
@@ -48,7 +47,7 @@ def test_copy_link_copies_every_setting_and_the_link_reproduces_them(page, serve
     other.wait_for_selector("[data-stat='Epoch']")
     assert other.locator(".ds.on figcaption").inner_text() == "Exclusive or"
     assert other.get_by_text("Ignored in the link").count() == 0
-    assert other.locator(".st-key-neurons_1 input").input_value() == "2"
+    assert other.locator(".st-key-hidden_1 input").input_value() == "2"
     other.close()
 
 

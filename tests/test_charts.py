@@ -8,9 +8,10 @@ import re
 import numpy as np
 from PIL import Image
 
-from playground import charts
-from playground.settings import ToySettings
-from playground.toyrun import ToyRun
+from playground.shared import png
+from playground.toy import charts
+from playground.toy.settings import ToySettings
+from playground.toy.run import ToyRun
 
 
 def decode(uri: str) -> np.ndarray:
@@ -19,17 +20,17 @@ def decode(uri: str) -> np.ndarray:
 
 
 def test_png_encoder_writes_the_orange_white_blue_scale():
-    img = decode(charts.png_uri(np.array([[-1.0, 0.0, 1.0]])))
+    img = decode(png.png_uri(np.array([[-1.0, 0.0, 1.0]])))
     assert img.shape == (1, 3, 3)
     assert img[0, 0].tolist() == [245, 147, 34] and img[0, 2].tolist() == [8, 119, 189]
     assert abs(int(img[0, 1, 0]) - 232) <= 2
-    assert decode(charts.png_uri(np.array([[0.2, -0.3]]), discretise=True))[0].tolist() == \
+    assert decode(png.png_uri(np.array([[0.2, -0.3]]), discretise=True))[0].tolist() == \
         [[8, 119, 189], [245, 147, 34]]
 
 
 def test_png_encoder_round_trips_random_images():
     rgb = np.random.default_rng(0).integers(0, 256, (17, 23, 3), dtype=np.uint8)
-    assert np.array_equal(np.asarray(Image.open(io.BytesIO(charts.png_bytes(rgb)))), rgb)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png.png_bytes(rgb)))), rgb)
 
 
 def _svg_for(settings):

@@ -152,10 +152,10 @@ def test_embedded_sets():
 def test_validation_split_is_disjoint_and_reproducible():
     d = dd.load_sklearn_8x8()
     a, b = dd.split(d, 0.2, 0), dd.split(d, 0.2, 0)
-    assert len(a.y_train) + len(a.y_test) == 1797 and abs(len(a.y_test) - 359) <= 1
-    assert np.array_equal(a.x_test, b.x_test)
+    assert len(a.y_train) + len(a.y_val) == 1797 and abs(len(a.y_val) - 359) <= 1
+    assert np.array_equal(a.x_val, b.x_val)
     rows = {r.tobytes() for r in a.x_train}
-    assert sum(r.tobytes() in rows for r in a.x_test) <= 5  # the set itself holds a few duplicates
+    assert sum(r.tobytes() in rows for r in a.x_val) <= 5  # the set itself holds a few duplicates
 
 
 def test_a_short_run_beats_90_percent_on_held_out_digits():

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import digit_charts as dc
-from playground.digits_settings import DigitsSettings
-from playground.digitsrun import DigitsRun
-from tests.test_app import open_page
+from playground.digits import charts as dc
+from playground.digits.settings import DigitsSettings
+from playground.digits.run import DigitsRun
+from tests.conftest import open_page, notice
 
 SMALL = DigitsSettings(source="sklearn8", hidden=(32, 16), epochs=15, batch_size=64)
 
@@ -38,24 +38,24 @@ def test_looking_inside_a_digit(trained):
 def test_confusion_matrix_and_mistakes_agree_with_the_predictions(trained):
     cm = trained.confusion()
     probs, pred = trained.predictions()
-    assert cm.sum() == len(trained.digits.y_test)
-    assert np.trace(cm) == int((pred == trained.digits.y_test).sum())
+    assert cm.sum() == len(trained.digits.y_val)
+    assert np.trace(cm) == int((pred == trained.digits.y_val).sum())
     mistakes = trained.worst_mistakes(5)
     confs = [c for *_, c in mistakes]
     assert confs == sorted(confs, reverse=True)
-    assert all(t != p and trained.digits.y_test[i] == t for i, t, p, _ in mistakes)
+    assert all(t != p and trained.digits.y_val[i] == t for i, t, p, _ in mistakes)
 
 
 def test_a_source_with_its_own_test_set_is_scored_on_it(monkeypatch):
     from engine import digits_data as dd
-    import playground.digitsrun as dr
+    import playground.digits.run as dr
     five = dd.load_mnist_5k()
     order = np.random.default_rng(0).permutation(5000)  # the embedded set is sorted by digit
     tr, te = order[:1000], order[4000:]
     with_test = dd.Digits(five.x_train[tr], five.y_train[tr], five.x_train[te], five.y_train[te], 28)
     monkeypatch.setattr(dr, "cached_source", lambda name: (with_test, None))
     run = DigitsRun(DigitsSettings(source="mnist", hidden=(32,), epochs=8, batch_size=32))
-    assert len(run.digits.y_train) + len(run.digits.y_test) == 1000  # the test set is not in the split
+    assert len(run.digits.y_train) + len(run.digits.y_val) == 1000  # the test set is not in the split
     run.train(8)
     assert 0.75 < run.test_accuracy() <= 1.0
 
@@ -101,15 +101,15 @@ def test_digits_page_trains_and_shows_results():
     assert [b.label for b in at.button][:2] == ["Train", "Reset"]
     charts = [json.loads(e.proto.spec) for e in at.get("plotly_chart")]
     assert any(t.get("type") == "image" for c in charts for t in c["data"])
-    at.button(key="dg_play").click().run()
+    at.button(key="play").click().run()
     for _ in range(3):  # AppTest has no clock: each run is one tick of the live fragment
         at.run()
-    run = at.session_state.digits_run
-    assert not at.exception and run.epoch == 3 and not at.session_state.digits_playing
+    run = at.session_state.digits.run
+    assert not at.exception and run.epoch == 3 and not at.session_state.digits.playing
     assert any("confusion" in m.value.lower() for m in at.markdown)
 
 
 def test_a_bad_digits_link_is_named_and_ignored():
     at = start(hidden="9999", epochs="0", source="nope")
-    notice = " ".join(w.value for w in at.warning)
-    assert "hidden" in notice and "epochs" in notice and "source" in notice
+    said = notice(at)
+    assert "hidden" in said and "epochs" in said and "source" in said

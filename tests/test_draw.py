@@ -38,7 +38,7 @@ def test_fine_tuning_on_a_users_drawings_changes_the_answer():
 def draw_page():
     at = AppTest.from_file(str(ROOT / "playground" / "app.py"), default_timeout=300)
     at.run()
-    at.switch_page("views/draw.py").run()
+    at.switch_page("draw/page.py").run()
     return at
 
 

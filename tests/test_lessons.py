@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from playground.lessons import LessonError, goal_met, load_lessons, parse_lesson, run_headless
-from playground.run import History
-from tests.test_app import open_page
+from playground.lessons.catalogue import LessonError, goal_met, load_lessons, parse_lesson, run_headless
+from playground.shared.run import History
+from tests.conftest import open_page
 
 LESSONS = load_lessons()
 TOPICS = ["one neuron", "features", "exclusive or", "depth", "learning rate", "overfitting", "activations",
@@ -52,7 +52,7 @@ def test_goal_needs_the_metric_the_settings_and_the_epochs():
 
 
 def test_a_lesson_may_lock_only_controls_its_own_page_has(monkeypatch):
-    from playground import lessons
+    from playground.lessons import catalogue as lessons
     text = ('order = 9\ntitle = "x"\ntext = "t"\npage = "{page}"\n[start]\nseed = "1"\nlock = "{lock}"\n'
             '[goal]\ntext = "g"\nmetric = "test_loss"\nbelow = 9\n[solution]\nepochs = 1')
     monkeypatch.setattr(lessons, "goal_met", lambda *a: True)  # the controls are what is checked here
@@ -80,14 +80,14 @@ def test_the_lessons_page_lists_every_lesson_with_a_start_link():
 
 
 def test_a_lesson_opens_set_up_and_its_goal_is_ticked_when_reached():
-    from tests.test_app import html
+    from tests.conftest import html
     xor = next(les for les in LESSONS if les.id == "03-xor")
     at = open_page("toy", **{**xor.link(), "features": "x1x2"})  # the student picked the right feature
     assert "Exclusive or without a hidden layer" in html(at) and "Achieved" not in html(at)
-    assert at.number_input(key="n_layers").disabled  # the lesson locks the hidden layers
+    assert at.number_input(key="hidden").disabled  # the lesson locks the hidden layers
     at.select_slider(key="speed").set_value(100).run()
     for _ in range(5):
         at.button(key="step").click().run()
-    at.session_state.toy_run.train(300)
+    at.session_state.toy.run.train(300)
     at.run()
     assert "✓ Achieved at epoch" in html(at)

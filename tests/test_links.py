@@ -5,14 +5,11 @@ import jax
 import numpy as np
 import pytest
 
-from playground.links import Teacher, split_query
-from playground.settings import DrawSettings, ToySettings
-from playground.toy_ui import CONTROLS
-from tests.test_app import open_page
-
-
-def notice(at) -> str:
-    return " ".join(w.value for w in at.warning)
+from playground.shared.links import Teacher, split_query
+from playground.draw.settings import DrawSettings
+from playground.toy.settings import ToySettings
+from playground.toy.settings import CONTROLS
+from tests.conftest import open_page, notice
 
 
 def test_split_query_separates_teacher_parameters():
@@ -43,7 +40,7 @@ def test_every_toy_setting_round_trips_through_the_page_url():
     regression = ToySettings(problem="regression", dataset="multi_gauss", head="linear_huber", hidden=(5,))
     for settings in (s, regression):
         at = open_page("toy", **settings.to_query())
-        assert at.session_state.toy_run.settings == settings and not notice(at)
+        assert at.session_state.toy.run.settings == settings and not notice(at)
         assert dict(at.query_params) == settings.to_query()  # the address bar says the same
 
 
@@ -54,7 +51,7 @@ def test_a_link_reproduces_the_same_run():
         at = open_page("toy", **query)
         for _ in range(3):
             at.button(key="step").click().run()
-        runs.append(at.session_state.toy_run)
+        runs.append(at.session_state.toy.run)
     a, b = runs
     assert a.epoch == b.epoch == 3
     np.testing.assert_array_equal(a.toy.points_train, b.toy.points_train)
@@ -65,7 +62,7 @@ def test_a_link_reproduces_the_same_run():
 
 def test_changing_a_widget_updates_the_address():
     at = open_page("toy")
-    at.select_slider(key="lr").set_value(0.3).run()
+    at.select_slider(key="learning_rate").set_value(0.3).run()
     assert at.query_params["learning_rate"] == ["0.3"] or at.query_params["learning_rate"] == "0.3"
 
 
@@ -76,13 +73,13 @@ def test_hand_edited_toy_links_never_crash_and_name_what_was_ignored():
     for name in ("hidden", "noise", "speed", "features", "'wat'", "learning_rate"):
         assert name in text
     assert "plane" in text  # a regression data set with a classification head: fields fine alone, not together
-    assert at.session_state.toy_run.settings == ToySettings()
+    assert at.session_state.toy.run.settings == ToySettings()
 
 
 def test_hidden_controls_are_not_shown_and_locked_ones_cannot_change():
     at = open_page("toy", hide="learning_rate,hidden", lock="dataset,play", explain="false")
     css = " ".join(h.proto.body for h in at.get("html"))
-    assert ".st-key-lr" in css and ".st-key-n_layers" in css and ".st-key-neurons_0" in css
+    assert ".st-key-learning_rate" in css and ".st-key-hidden" in css and ".st-key-hidden_0" in css
     assert ".st-key-noise" not in css
     assert at.selectbox(key="dataset").disabled and not at.slider(key="noise").disabled
     assert at.button(key="play").disabled and not at.button(key="step").disabled
@@ -106,15 +103,15 @@ def test_a_copy_link_button_is_on_every_page():
 def test_digits_settings_and_teacher_controls_come_from_the_link():
     at = open_page("digits", source="sklearn8", hidden="24,12", epochs="5", seed="3", lock="epochs",
                    hide="augment")
-    s = at.session_state.digits_run.settings
+    s = at.session_state.digits.run.settings
     assert (s.source, s.hidden, s.epochs, s.seed) == ("sklearn8", (24, 12), 5, 3)
-    assert at.slider(key="dg_epochs").disabled
-    assert ".st-key-dg_augment" in " ".join(h.proto.body for h in at.get("html"))
+    assert at.slider(key="epochs").disabled
+    assert ".st-key-augment" in " ".join(h.proto.body for h in at.get("html"))
     assert dict(at.query_params)["hidden"] in ("24,12", ["24,12"])
 
 
 @pytest.mark.parametrize("query,ok", [({"pen": "30"}, True), ({"pen": "300"}, False), ({"pen": "thick"}, False)])
 def test_draw_pen_width_comes_from_the_link(query, ok):
     at = open_page("draw", **query)
-    assert at.slider(key="draw_width").value == (30 if ok else DrawSettings().pen)
+    assert at.slider(key="pen").value == (30 if ok else DrawSettings().pen)
     assert ("pen" in notice(at)) != ok

@@ -12,7 +12,22 @@ import asyncio
 import pytest
 from starlette.requests import Request
 
-from playground import live, proxy
+from playground.server import live, proxy
+
+
+SECRET = b"the owner's token"  # what Streamlit's XSRF cookie carries for the session's own browser
+
+
+def cookie(secret: bytes) -> str:
+    """Streamlit's XSRF cookie as a browser holding ``secret`` sends it (masked afresh each time)."""
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+    return f"_streamlit_xsrf={generate_xsrf_token_string(secret)}"
+
+
+def request(path: str, secret: bytes | None = SECRET) -> Request:
+    headers = [(b"cookie", cookie(secret).encode())] if secret else []
+    return Request({"type": "http", "method": "GET", "path": path, "headers": headers,
+                    "path_params": {"token": path.rsplit("/", 1)[1]}})
 
 
 class Answer:
@@ -21,12 +36,15 @@ class Answer:
 
 
 class Client:
-    """Requests straight to the route's endpoint, as the server's router hands them over."""
+    """Requests straight to the route's endpoint, as the server's router hands them over; from
+    the owner's browser unless told otherwise."""
 
-    def get(self, path: str) -> Answer:
-        token = path.rsplit("/", 1)[1]
-        scope = {"type": "http", "method": "GET", "path": path, "headers": [], "path_params": {"token": token}}
-        return Answer(asyncio.run(live.endpoint(Request(scope))))
+    def get(self, path: str, secret: bytes | None = SECRET) -> Answer:
+        return Answer(asyncio.run(live.endpoint(request(path, secret))))
+
+
+def feed_of(frame) -> live.Feed:
+    return live.Feed(frame, owner=SECRET)
 
 
 @pytest.fixture
@@ -51,7 +69,7 @@ def test_under_a_base_url_path_the_route_and_the_page_follow_it():
 
 def test_a_feed_answers_with_its_frames_and_says_whether_it_still_plays(client):
     frames = iter([("<p>1</p>", True), ("<p>2</p>", False)])
-    feed = live.Feed(lambda: next(frames))
+    feed = feed_of(lambda: next(frames))
     first = client.get(f"/nn-live/{feed.token}")
     assert first.status_code == 200 and first.text == "<p>1</p>" and first.headers["x-nn-playing"] == "1"
     assert first.headers["cache-control"] == "no-store"
@@ -67,7 +85,7 @@ def test_a_failing_frame_answers_500_and_leaves_its_error_for_the_page_once(clie
         if error:
             raise error("boom")
         return "<p>fine</p>", True
-    feed = live.Feed(frame)
+    feed = feed_of(frame)
     failed = client.get(f"/nn-live/{feed.token}")
     assert failed.status_code == 500 and failed.text == "" and failed.headers["cache-control"] == "no-store"
     assert "a live frame failed" in caplog.text and "boom" in caplog.text  # the details: in the server's log
@@ -77,12 +95,48 @@ def test_a_failing_frame_answers_500_and_leaves_its_error_for_the_page_once(clie
 
 
 def test_an_unknown_or_closed_session_gets_410_not_someone_elses_frames(client):
-    feed = live.Feed(lambda: ("<p>mine</p>", True))
+    feed = feed_of(lambda: ("<p>mine</p>", True))
     token = feed.token
     assert client.get("/nn-live/not-a-token").status_code == 410
     del feed
     gc.collect()  # the session's state is gone: its feed leaves the registry with it
     assert client.get(f"/nn-live/{token}").status_code == 410
+
+
+def test_only_the_browser_that_owns_the_session_gets_its_frames_and_no_one_else_trains_it(client):
+    trained = []
+    feed = feed_of(lambda: (trained.append(1) or "<p>mine</p>", True))
+    path = f"/nn-live/{feed.token}"
+    assert client.get(path, secret=None).status_code == 403  # a bare client with the token
+    assert client.get(path, secret=b"another browser").status_code == 403  # another browser's cookie
+    assert client.get(path.replace(feed.token, feed.token + "x")).status_code == 410
+    assert trained == []  # none of those trained the run
+    answer = client.get(path)  # the owner's browser (its cookie re-masked: the same token inside)
+    assert answer.status_code == 200 and answer.text == "<p>mine</p>" and trained == [1]
+    unbound = live.Feed(lambda: (trained.append(1) or "", True))  # a session with no cookie to bind to
+    assert client.get(f"/nn-live/{unbound.token}").status_code == 403 and trained == [1]
+
+
+def test_a_request_while_the_sessions_frame_is_being_made_trains_nothing_more():
+    trained = []
+    feed = feed_of(lambda: (trained.append(1) or "<p>frame</p>", True))
+    path = f"/nn-live/{feed.token}"
+
+    async def both():
+        first = asyncio.ensure_future(live.endpoint(request(path)))
+        await asyncio.sleep(0)  # the first one is under way: the feed is busy
+        second = await live.endpoint(request(path))
+        return (await first).status_code, second.status_code
+
+    assert asyncio.run(both()) == (200, 429) and trained == [1]
+    assert not feed.busy
+
+
+def test_frames_of_one_session_are_never_closer_than_the_minimum_gap(client):
+    feed = feed_of(lambda: ("<p>cheap</p>", True))
+    feed.next = lambda: ("<p>cheap</p>", True)  # costs nothing at all
+    assert client.get(f"/nn-live/{feed.token}").status_code == 200
+    assert feed.not_before - live._seen[feed.token] == pytest.approx(live.MIN_GAP)
 
 
 def test_tokens_are_long_and_distinct():
@@ -92,7 +146,7 @@ def test_tokens_are_long_and_distinct():
 
 def test_a_frame_waits_while_the_page_script_holds_the_session(client):
     trained = []
-    feed = live.Feed(lambda: (trained.append(1) or "<p>frame</p>", True))
+    feed = feed_of(lambda: (trained.append(1) or "<p>frame</p>", True))
     done = threading.Event()
     with feed.lock:  # a script run is changing the run
         t = threading.Thread(target=lambda: (client.get(f"/nn-live/{feed.token}"), done.set()))
@@ -199,37 +253,34 @@ def test_a_frames_training_budget_shrinks_with_the_frames_waiting(monkeypatch):
     assert live.share() == 1.0
     monkeypatch.setattr(live, "_asked", live.THREADS * 4)
     assert live.share() == pytest.approx(0.25)
-    from playground.settings import ToySettings
-    from playground.toyrun import ToyRun
-    run = ToyRun(ToySettings())
-    run._timed_config, run.ms_per_epoch = run.config, 0.3
-    assert run.frame_epochs(1000) == 200 and run.frame_epochs(1000, budget_ms=25) == 50
+    from playground.toy.run import ToyRun
+    from playground.toy.settings import SPEEDS, ToySettings
+    config = ToyRun(ToySettings()).config
+    pacer = live.Pacer(SPEEDS)
+    pacer._config, pacer.ms_per_epoch = config, 0.3
+    assert pacer.epochs(config, 1000) == 200 and pacer.epochs(config, 1000, budget_ms=25) == 50
 
 
 def test_a_costly_frame_holds_back_that_sessions_next_one_in_proportion(monkeypatch):
-    def burn(seconds):
-        end = time.thread_time() + seconds
-        while time.thread_time() < end:
-            pass
-        return "<p>frame</p>", True
+    def costing(feed, seconds):
+        def next_frame():  # a frame whose interpreter time was ``seconds`` (as Feed.next records it)
+            feed.cost = seconds
+            return "<p>frame</p>", True
+        feed.next = next_frame
+        return feed
 
-    monkeypatch.setattr(live, "_seen", {f"other{k}": time.monotonic() + 1e6 for k in range(4)})
-    heavy, light = live.Feed(lambda: burn(0.03)), live.Feed(lambda: burn(0.0))
+    heavy, light, huge = (costing(feed_of(None), c) for c in (0.03, 0.0, 10.0))
 
-    async def one(feed):
+    async def held(feed):
         loop = asyncio.get_running_loop()
-        monkeypatch.setattr(live, "_seen", {k: loop.time() for k in list(live._seen)[:4]})
-        t = loop.time()
-        scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "path_params": {"token": feed.token}}
-        await live.endpoint(Request(scope))
-        return feed.not_before - t
+        # four other sessions asked for a frame just now: five sessions are playing
+        monkeypatch.setattr(live, "_seen", {f"other{k}": loop.time() for k in range(4)})
+        await live.endpoint(request(f"/nn-live/{feed.token}"))
+        return feed.not_before - live._seen[feed.token]  # from the moment the request came in
 
-    held_heavy, held_light = asyncio.run(one(heavy)), asyncio.run(one(light))
-    # five sessions playing (four others and this one): held back about five times its cost
-    assert heavy.cost >= 0.03 and held_heavy == pytest.approx(5 * heavy.cost, abs=0.02)
-    assert held_light < 0.01
-    heavy.cost = 10.0  # never more than MAX_WAIT, whatever a frame cost
-    assert asyncio.run(one(heavy)) <= live.MAX_WAIT + 0.1
+    assert asyncio.run(held(heavy)) == pytest.approx(5 * 0.03)  # five times its cost
+    assert asyncio.run(held(light)) == pytest.approx(live.MIN_GAP)  # never held back below the gap
+    assert asyncio.run(held(huge)) == pytest.approx(live.MAX_WAIT)  # never more than MAX_WAIT
 
 
 def test_class_workers_each_run_on_their_own_core():
@@ -239,7 +290,7 @@ def test_class_workers_each_run_on_their_own_core():
     import sys
     from tests.conftest import ROOT
     core = sorted(os.sched_getaffinity(0))[-1]
-    script = ("import subprocess, sys; from playground.cli import _worker_setup; "
+    script = ("import subprocess, sys; from playground.server.cli import _worker_setup; "
               "print(subprocess.run([sys.executable, '-c', 'import os; print(sorted(os.sched_getaffinity(0)))'], "
               f"capture_output=True, text=True, preexec_fn=_worker_setup({core}), check=True).stdout.strip())")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)

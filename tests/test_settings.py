@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from playground.settings import FIELDS, SettingsError, ToySettings
+from playground.toy.settings import FIELDS, SettingsError, ToySettings
 
 
 def test_defaults_are_tf_playgrounds():

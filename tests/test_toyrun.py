@@ -4,8 +4,8 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from playground.settings import ToySettings
-from playground.toyrun import GRID, ToyRun
+from playground.toy.settings import LABELS, ToySettings
+from playground.toy.run import GRID, ToyRun
 
 
 def weights(run):
@@ -39,7 +39,7 @@ def test_architecture_and_data_changes_reset_and_say_so():
         run = ToyRun(ToySettings())
         run.train(10)
         message = run.apply(run.settings.changed(**change))
-        assert message and next(iter(change)) in message
+        assert message and LABELS[next(iter(change))] in message  # in the page's own words
         assert run.epoch == 0
 
 
@@ -51,6 +51,16 @@ def test_regenerate_gives_new_data_and_keeps_the_network():
     assert not np.array_equal(pts, run.toy.points_train)
     assert all(np.array_equal(a, b) for a, b in zip(before, weights(run)))
     assert run.epoch == 10
+
+
+def test_new_weights_moves_the_seed_on_and_starts_again():
+    """Reset on the page, as in TF Playground: new starting weights, which the next seed gives."""
+    run = ToyRun(ToySettings(seed=3))
+    first = weights(run)
+    run.train(20)
+    assert run.new_weights().seed == 4 and run.epoch == 0
+    assert all(np.array_equal(a, b) for a, b in zip(weights(run), weights(ToyRun(ToySettings(seed=4)))))
+    assert not any(np.array_equal(a, b) for a, b in zip(first[::2], weights(run)[::2]))  # the w of each (w, b)
 
 
 def test_reset_draws_the_same_initial_weights_from_the_seed():
@@ -70,14 +80,16 @@ def test_maps_cover_every_neuron():
     assert run.input_maps().shape == (GRID, GRID, 2)
 
 
-def test_divergence_stops_training_until_reset():
+def test_divergence_stops_training_until_a_setting_changes_then_it_goes_on_from_the_last_good_weights():
     run = ToyRun(ToySettings(dataset="spiral", hidden=(8, 8), learning_rate=10.0))
     ran = run.train(100)
     assert run.divergence and ran < 100 and run.epoch == ran
-    assert run.train(10) == 0
+    good = weights(run)
+    assert run.train(10) == 0 and all(np.isfinite(w).all() for w in good)
     run.apply(run.settings.changed(learning_rate=0.03))
-    run.reset()
-    assert run.divergence == 0 and run.train(5) == 5
+    assert run.divergence == 0 and run.epoch == ran
+    assert all(np.array_equal(a, b) for a, b in zip(good, weights(run)))  # the last good weights
+    assert run.train(5) == 5 and run.epoch == ran + 5
 
 
 def test_the_decision_map_is_the_output_on_the_plane():
@@ -90,19 +102,21 @@ def test_the_decision_map_is_the_output_on_the_plane():
 
 
 def test_a_frame_never_asks_for_more_than_fits_in_a_tenth_of_a_second():
-    from playground.toyrun import FIRST_CHUNK
-    run = ToyRun(ToySettings())
-    assert run.frame_epochs(1000) == FIRST_CHUNK and run.frame_epochs(2) == 2  # nothing measured yet
-    run.train(FIRST_CHUNK)  # a chunk size's first run may compile: not a measure of speed
-    assert run.ms_per_epoch == 0
-    run.train(FIRST_CHUNK)
-    assert 0 < run.ms_per_epoch < 100
-    run.ms_per_epoch = 0.3
-    assert run.frame_epochs(1000) == 200 and run.frame_epochs(50) == 50
-    run.ms_per_epoch = 500.0
-    assert run.frame_epochs(1000) == 1
+    from playground.server.live import FIRST_CHUNK, Pacer
+    from playground.toy.settings import SPEEDS
+    run, pacer = ToyRun(ToySettings()), Pacer(SPEEDS)
+    config = run.config
+    assert pacer.epochs(config, 1000) == FIRST_CHUNK and pacer.epochs(config, 2) == 2  # nothing measured yet
+    pacer.train(run, FIRST_CHUNK)  # a chunk size's first run may compile: not a measure of speed
+    assert pacer.ms_per_epoch == 0
+    pacer.train(run, FIRST_CHUNK)
+    assert pacer.ms_per_epoch > 0 and run.epoch == 2 * FIRST_CHUNK
+    pacer.ms_per_epoch = 0.3
+    assert pacer.epochs(config, 1000) == 200 and pacer.epochs(config, 50) == 50
+    pacer.ms_per_epoch = 500.0
+    assert pacer.epochs(config, 1000) == 1
     # Another network is timed afresh: short chunks first, never the last network's speed (a
     # student who builds the biggest network and sets the top speed gets no multi-second frame).
-    run.ms_per_epoch = 0.01
+    pacer.ms_per_epoch = 0.01
     run.apply(run.settings.changed(hidden=(16,) * 8, batch_size=1))
-    assert run.frame_epochs(1000) == FIRST_CHUNK
+    assert pacer.epochs(run.config, 1000) == FIRST_CHUNK

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import re
 
+log = logging.getLogger("nn-playground")
 COOKIE = "nn_playground_worker"
 MAX_HEAD = 64 * 1024
-_COOKIE_RE = re.compile(rb"^cookie:.*?\b" + COOKIE.encode() + rb"=(\d+)", re.IGNORECASE | re.MULTILINE)
+# At most four digits: a longer number is no worker of ours (and int() of a huge one would raise).
+_COOKIE_RE = re.compile(rb"^cookie:.*?\b" + COOKIE.encode() + rb"=(\d{1,4})(?![\d])", re.IGNORECASE | re.MULTILINE)
 
 
 def choose(head: bytes, n: int, turn) -> tuple[int, bool]:
@@ -64,6 +67,13 @@ def make_handler(ports: list[int]):
     turn = itertools.count()
 
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        try:
+            await _handle(client_r, client_w)
+        except Exception:  # whatever a client sends, the proxy answers or closes; it never crashes
+            log.exception("proxy: a connection failed")
+            client_w.close()
+
+    async def _handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         head = await _read_head(client_r)
         if not head:
             client_w.close()

@@ -5,19 +5,25 @@ A page's URL is its settings (only those that differ from the defaults) plus:
 - ``hide=lr,activation`` or ``lr_hide=true`` (as TF Playground): those controls are not shown;
 - ``lock=dataset`` or ``dataset_lock=true``: shown, but cannot be changed;
 - ``explain=false``: the explanatory text is left out;
-- ``lesson=<id>``: the lesson whose goal the page checks live.
+- ``lesson=<id>``: the lesson whose goal the page checks live;
+- ``restarted=1``: added by the page itself when the server it streamed from restarted.
 
 ``Teacher`` and ``split_query`` are plain Python; ``sync_url`` and ``copy_link`` are the
-Streamlit side.
+Streamlit side. Whatever a link says is repeated in a notice as plain text only.
 """
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from typing import Iterable
 
 import streamlit as st
 
-PAGE_KEYS = ("hide", "lock", "explain", "lesson")
+from playground.shared.fields import names, shown
+
+PAGE_KEYS = ("hide", "lock", "explain", "lesson", "restarted")
+RESTARTED = ("The server restarted, so the run in progress was lost: it starts again from epoch 0 with the "
+             "settings in the link.")
 
 
 @dataclass(frozen=True)
@@ -46,61 +52,84 @@ class Teacher:
         return q
 
 
-def split_query(query: dict[str, str], controls: Iterable[str],
-                lessons: Iterable[str] = ()) -> tuple[dict[str, str], Teacher, list[str]]:
+def split_query(query: dict[str, str], controls: Iterable[str], lessons: Iterable[str] = (),
+                other_lessons: dict[str, str] | None = None) -> tuple[dict[str, str], Teacher, list[str]]:
     """Separate the teacher's parameters from the settings. Returns the settings part, the
-    teacher's choices, and notices naming what was not understood."""
+    teacher's choices, and notices naming what was not understood. ``lessons`` are the ids this
+    page can check; ``other_lessons`` maps the others' ids to the page they belong to."""
     controls, lessons = set(controls), set(lessons)
     settings, notices = {}, []
     hidden, locked, explain, lesson = set(), set(), True, None
 
-    def names(raw: str, what: str) -> set[str]:
+    def known(raw: str, what: str) -> set[str]:
         got = {n.strip() for n in raw.split(",") if n.strip()}
         unknown = sorted(got - controls)
         if unknown:
-            notices.append(f"cannot {what} {', '.join(map(repr, unknown))}: no such control")
+            notices.append(f"cannot {what} {names(unknown)}: no such control (the controls here are "
+                           f"{', '.join(sorted(controls))})")
         return got & controls
 
     for key, raw in query.items():
         if key == "hide":
-            hidden |= names(raw, "hide")
+            hidden |= known(raw, "hide")
         elif key == "lock":
-            locked |= names(raw, "lock")
+            locked |= known(raw, "lock")
         elif key == "explain":
             if raw.lower() in ("false", "0", "no"):
                 explain = False
             elif raw.lower() not in ("true", "1", "yes"):
-                notices.append(f"explain={raw!r} is not readable (true or false)")
+                notices.append(f"explain={shown(raw)} is not readable (true or false)")
         elif key == "lesson":
             if raw in lessons:
                 lesson = raw
+            elif raw in (other_lessons or {}):
+                notices.append(f"lesson {shown(raw)} belongs to the {other_lessons[raw]}, not this page")
             else:
-                notices.append(f"no lesson called {raw!r}")
+                notices.append(f"no lesson called {shown(raw)}")
+        elif key == "restarted":
+            notices.insert(0, RESTARTED)
         elif key.endswith(("_hide", "_lock")) and key.rsplit("_", 1)[0] in controls:
             if raw.lower() in ("true", "1", "yes"):
                 (hidden if key.endswith("_hide") else locked).add(key.rsplit("_", 1)[0])
             elif raw.lower() not in ("false", "0", "no"):
-                notices.append(f"{key}={raw!r} is not readable (true or false)")
+                notices.append(f"{key}={shown(raw)} is not readable (true or false)")
         else:
             settings[key] = raw
     return settings, Teacher(frozenset(hidden), frozenset(locked), explain, lesson), notices
 
 
-def read_link(page: str, controls: Iterable[str], settings_type, lessons: Iterable[str] = ()):
+def notice_text(notices: list[str]) -> str:
+    """One sentence for everything a link got wrong (the restart, if any, said first)."""
+    restart = [n for n in notices if n == RESTARTED]
+    rest = [n for n in notices if n != RESTARTED]
+    return " ".join(restart + (["Ignored in the link: " + "; ".join(rest) + "."] if rest else []))
+
+
+def read_link(page: str, controls: Iterable[str], settings_type, lessons: Iterable[str] = (),
+              other_lessons: dict[str, str] | None = None):
     """(settings, teacher's choices) from the address bar. What the link got wrong is kept for
     ``show_notice(page)`` to name in one line; the rest of the link still counts."""
-    query, teacher, notices = split_query(st.query_params.to_dict(), controls, lessons)
+    query, teacher, notices = split_query(st.query_params.to_dict(), controls, lessons, other_lessons)
     settings, more = settings_type.from_query(query)
     if notices + more:
-        st.session_state[f"{page}_notice"] = "Ignored in the link: " + "; ".join(notices + more) + "."
+        st.session_state[f"{page}_notice"] = notice_text(notices + more)
     return settings, teacher
+
+
+_MARKDOWN = set(string.punctuation)
+
+
+def plain(text: str) -> str:
+    """``text`` for a Markdown element, shown as typed: every ASCII punctuation mark escaped, so
+    that nothing in it becomes a link, an image, an icon, a colour or a formula."""
+    return "".join("\\" + c if c in _MARKDOWN else c for c in text)
 
 
 def show_notice(page: str) -> None:
     """The one-line notice of what the last link opened on this page could not use, once."""
     notice = st.session_state.pop(f"{page}_notice", None)
     if notice:
-        st.warning(notice, icon=":material/link:")
+        st.warning(plain(notice), icon=":material/link:")
 
 
 def url_changed(page: str) -> bool:

@@ -12,13 +12,15 @@ from streamlit_drawable_canvas import st_canvas
 from engine.default_model import fine_tune, load_or_train_default
 from engine.inspect import layer_activations
 from engine.mnistify import mnistify
-from playground import digit_charts as dc
-from playground.guard import guarded
-from playground.htmlview import canvas_flush, html_view
-from playground.links import copy_link, read_link, show_notice, sync_url, url_changed
-from playground.settings import DrawSettings
+from playground.draw.charts import DRAW_CSS, draw_view_html
+from playground.draw.settings import CONTROLS, DrawSettings
+from playground.shared.guard import guarded
+from playground.shared.htmlview import canvas_flush, make_view
+from playground.shared.links import copy_link, read_link, show_notice, sync_url, url_changed
+from playground.shared.pagestate import enter, seed
 
 CANVAS = 280
+draw_view = make_view("nn_playground_draw", DRAW_CSS)
 
 
 @st.cache_resource(show_spinner=False)
@@ -98,7 +100,7 @@ def through_the_network(img: np.ndarray, params, spec) -> None:
     if len(acts) > 1:
         w = np.asarray(jax.device_get(params[0][0]))  # (784, width)
         top = w[:, np.argsort(-acts[0])[:8]].T.reshape(-1, 28, 28)
-    html_view(dc.draw_view_html(img, acts, top), key="draw_view")
+    draw_view(draw_view_html(img, acts, top), key="draw_view")
 
 
 LAYOUT = [1, 1.6]  # canvas column, reading column
@@ -128,16 +130,14 @@ def reader(params, spec, width: int) -> None:
             through_the_network(img, params, spec)
 
 
-CONTROLS = {"pen": ("draw_width",)}
-
-
 def _settings() -> DrawSettings:
-    """The pen width from the link (on the first visit, or when a link brings new parameters)."""
+    """The page's settings: from the link on the first visit, or when a link brings new
+    parameters; the pen widget's key is filled from them whenever the page is entered."""
+    entered = enter("draw")
     if "draw_settings" not in st.session_state or url_changed("draw"):
-        s, teacher = read_link("draw", CONTROLS, DrawSettings)
-        st.session_state.draw_width = s.pen
-        st.session_state.draw_teacher = teacher
-    st.session_state.draw_settings = DrawSettings(pen=st.session_state.get("draw_width", DrawSettings.pen))
+        st.session_state.draw_settings, st.session_state.draw_teacher = read_link("draw", CONTROLS, DrawSettings)
+        entered = True
+    seed({"pen": st.session_state.draw_settings.pen}, force=entered)
     return st.session_state.draw_settings
 
 
@@ -156,7 +156,9 @@ def main() -> None:
                    "centre of mass in 28×28, exactly as MNIST's digits were.")
     pen, clear, more = st.columns([LAYOUT[0] * 0.62, LAYOUT[0] * 0.38, LAYOUT[1]], vertical_alignment="bottom",
                                   gap="large")
-    width = pen.slider("Pen width", 8, 40, key="draw_width", disabled=teacher.locks("pen"))
+    f = DrawSettings.FIELDS["pen"]
+    width = pen.slider("Pen width", f.lo, f.hi, key="pen", disabled=teacher.locks("pen"))
+    st.session_state.draw_settings = DrawSettings(pen=width)
     clear.button("Clear", on_click=_clear, key="draw_clear", icon=":material/ink_eraser:")
     with more:
         teach()

@@ -67,16 +67,19 @@ class Run:
         return self._current
 
     def reset(self) -> None:
-        """New weights from the seed, same data; history cleared."""
+        """The starting weights the seed gives, same data; history cleared."""
         self.state: TrainState = init_state(jax.random.key(self.settings.seed), self.config)
         self.history = History()
         self.history.add(jax.device_get(evaluate_jit(self.state.params, self.config.spec, self.data)))
         self.divergence = 0  # 0, or engine.train.NOT_FINITE / BLEW_UP
 
     def keep_network(self, old) -> None:
-        """Settings changed without a reset: a new optimiser kind starts a fresh optimiser state."""
+        """Settings changed without a reset: a new optimiser kind starts a fresh optimiser state,
+        and a run that diverged may go on from its last good weights (the state the engine kept)."""
         if old.optimiser != self.settings.optimiser:
             self.state = new_optimiser(self.state, self.config)
+        if old != self.settings:
+            self.divergence = 0
 
     def train(self, n_epochs: int) -> int:
         """Train up to ``n_epochs``; return how many ran (fewer when the loss diverged)."""

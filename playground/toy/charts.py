@@ -1,80 +1,20 @@
 """Chart builders for the live views: arrays in, SVG strings out. Nothing here calls Streamlit.
 
-Maps travel as small PNG images inside the SVG, not as 10,000-number arrays, so a frame stays
+Maps travel as small PNG images inside the SVG (``playground/shared/png.py``), so a frame stays
 light; a browser redraws these SVGs about twice as often as Plotly charts carrying an image
 (measured in Chromium on this project's two-core target, see benchmarks/ui.py).
 """
 from __future__ import annotations
 
-import base64
-from functools import lru_cache
 import html
-import struct
-import zlib
+from functools import lru_cache
 
 import numpy as np
 
-# TF Playground's diverging scale: orange for -1, light grey-white for 0, blue for +1.
-ORANGE, WHITE, BLUE = np.array([245, 147, 34]), np.array([232, 234, 235]), np.array([8, 119, 189])
-_t = np.linspace(-1, 1, 256)[:, None]
-LUT = np.where(_t < 0, WHITE + (ORANGE - WHITE) * -_t, WHITE + (BLUE - WHITE) * _t).astype(np.uint8)  # (256, 3)
-FONT = "Helvetica, Arial, sans-serif"
-
-
-# The output map behind the points is paler, so that the points stand out (as in TF Playground).
-MAP_LUT = (LUT * 0.72 + 255 * 0.28).astype(np.uint8)
-
-
-HEX = [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in LUT]
-
-
-def colour(v: float) -> str:
-    """The scale's colour for a value in [-1, 1], as #rrggbb."""
-    return HEX[min(255, max(0, int((v + 1) * 127.5)))]
-
-
-def png_uri(values: np.ndarray, lo: float = -1.0, hi: float = 1.0, discretise: bool = False,
-            lut: np.ndarray = LUT) -> str:
-    """(H, W) values -> data URI of a PNG coloured on the orange-white-blue scale."""
-    v = np.nan_to_num(np.asarray(values, np.float32))
-    if discretise:
-        v = np.where(v >= (lo + hi) / 2, hi, lo)
-    idx = np.clip((v - lo) / (hi - lo) * 255, 0, 255).astype(np.uint8)
-    return "data:image/png;base64," + base64.b64encode(png_bytes(lut[idx])).decode()
-
-
-def _png_chunk(tag: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-
-def png_bytes(rgb: np.ndarray) -> bytes:
-    """(H, W, 3) uint8 -> PNG file bytes. A minimal encoder: three times faster than Pillow's
-    for the small maps sent every frame."""
-    h, w, _ = rgb.shape
-    raw = np.zeros((h, w * 3 + 1), np.uint8)  # each row starts with filter type 0
-    raw[:, 1:] = rgb.reshape(h, -1)
-    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
-            + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 1)) + _png_chunk(b"IEND", b""))
-
-
-def symmetric_range(values: np.ndarray) -> float:
-    m = float(np.nanmax(np.abs(values))) if values.size else 1.0
-    return m if m > 1e-9 else 1.0
-
+from playground.shared.png import FONT, LUT, MAP_LUT, colour, downsample, png_uri, symmetric_range
 
 LOSS_POINTS = 180  # per curve: the chart is under 300 pixels wide
 BANDS = 30  # hover zones over the loss chart, each with its epoch's numbers
-
-
-def downsample(y: np.ndarray, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-    """(epochs, values) with at most ``max_points`` points, always keeping the last one."""
-    n = len(y)
-    if n <= max_points:
-        return np.arange(n), y
-    idx = np.linspace(0, n - 1, max_points).astype(int)  # steps of at least 1: no repeats; ends at n - 1
-    idx[-1] = n - 1
-    return idx, y[idx]
 
 
 # --- the network diagram, as SVG: neuron maps are images, weights are lines --------------------

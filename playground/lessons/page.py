@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.guard import guarded
-from playground.lessons import load_lessons
+from playground.lessons.catalogue import PAGES, load_lessons
+from playground.shared.guard import guarded
+from playground.shared.pagestate import enter
 
-PAGE_FILES = {"toy": "views/toy.py", "digits": "views/digits.py"}
-PAGE_NAMES = {"toy": "toy lab", "digits": "digits lab"}
+PAGE_FILES = {"toy": "toy/page.py", "digits": "digits/page.py"}  # relative to playground/app.py
 
 
 @guarded
 def main() -> None:
+    enter("lessons")
     st.markdown("#### Lessons · from one neuron to deep networks")
     st.caption("Each lesson opens a lab already set up, with its goal shown above the results and ticked "
                "the moment you reach it. Teachers: the lab's address carries everything, including locked "
@@ -23,7 +24,7 @@ def main() -> None:
                 st.markdown(f"**{lesson.order}. {lesson.title}**")
                 st.markdown(lesson.text)
                 st.markdown(f":material/flag: **Goal:** {lesson.goal.text}.")
-                st.page_link(PAGE_FILES[lesson.page], label=f"Start in the {PAGE_NAMES[lesson.page]}",
+                st.page_link(PAGE_FILES[lesson.page], label=f"Start in the {PAGES[lesson.page]}",
                              icon=":material/play_circle:", query_params=lesson.link())
 
 

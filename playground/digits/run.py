@@ -10,8 +10,8 @@ from engine.digits_data import Digits, load, split
 from engine.inspect import layer_activations
 from engine.model import MLPSpec
 from engine.train import Data, TrainConfig, make_hparams
-from playground.digits_settings import DIGIT_RESET_FIELDS, DigitsSettings
-from playground.run import Run
+from playground.digits.settings import LABELS, RESET_FIELDS, DigitsSettings
+from playground.shared.run import Run
 
 
 @lru_cache(maxsize=4)
@@ -38,7 +38,8 @@ class DigitsRun(Run):
         full, self.notice = cached_source(s.source)
         self.test_set = (full.x_test, full.y_test) if len(full.y_test) else None  # scored, never trained on
         self.digits = split(full, s.val_ratio / 100, s.seed)
-        self.data = Data(*(jnp.asarray(a) for a in self.digits[:4]))
+        d = self.digits  # the engine's held-out slots ("test" in its metrics) get the validation digits
+        self.data = Data(*(jnp.asarray(a) for a in (d.x_train, d.y_train, d.x_val, d.y_val)))
 
     @property
     def config(self) -> TrainConfig:
@@ -61,12 +62,12 @@ class DigitsRun(Run):
     def apply(self, s: DigitsSettings) -> str | None:
         """Adopt new settings; a new data set or architecture starts again (and says so)."""
         old, self.settings = self.settings, s
-        changed = [n for n in DIGIT_RESET_FIELDS if getattr(old, n) != getattr(s, n)]
+        changed = [n for n in RESET_FIELDS if getattr(old, n) != getattr(s, n)]
         if {"source", "val_ratio", "seed"} & set(changed):
             self._new_data()
         if changed:
             self.reset()
-            return f"Changed {', '.join(changed)}: training starts again from epoch 0."
+            return f"Changed {', '.join(LABELS[n] for n in changed)}: training starts again from epoch 0."
         self.keep_network(old)
         return None
 
@@ -77,7 +78,7 @@ class DigitsRun(Run):
     # --- looking inside -----------------------------------------------------------------------
     def activations(self, index: int) -> list[np.ndarray]:
         """Every layer's activation for validation digit ``index``; the last is the class probabilities."""
-        x = self.data.x_test[index:index + 1]
+        x = jnp.asarray(self.digits.x_val[index:index + 1])
         return [np.asarray(a[0]) for a in layer_activations(self.state.params, self.config.spec, x)]
 
     def first_layer_weights(self, k: int = 64) -> np.ndarray:
@@ -88,7 +89,7 @@ class DigitsRun(Run):
 
     def predictions(self) -> tuple[np.ndarray, np.ndarray]:
         """Class probabilities (N, 10) and predicted class on the validation set."""
-        probs = np.asarray(layer_activations(self.state.params, self.config.spec, self.data.x_test)[-1])
+        probs = np.asarray(layer_activations(self.state.params, self.config.spec, jnp.asarray(self.digits.x_val))[-1])
         return probs, probs.argmax(1)
 
     def test_accuracy(self) -> float | None:
@@ -103,12 +104,12 @@ class DigitsRun(Run):
         """10×10 counts: row = true digit, column = predicted digit (validation set)."""
         _, pred = self.predictions()
         cm = np.zeros((10, 10), int)
-        np.add.at(cm, (self.digits.y_test, pred), 1)
+        np.add.at(cm, (self.digits.y_val, pred), 1)
         return cm
 
     def worst_mistakes(self, k: int = 12) -> list[tuple[int, int, int, float]]:
         """The ``k`` most confident wrong answers: (index, true, predicted, confidence)."""
         probs, pred = self.predictions()
-        wrong = np.flatnonzero(pred != self.digits.y_test)
+        wrong = np.flatnonzero(pred != self.digits.y_val)
         order = wrong[np.argsort(-probs[wrong, pred[wrong]])][:k]
-        return [(int(i), int(self.digits.y_test[i]), int(pred[i]), float(probs[i, pred[i]])) for i in order]
+        return [(int(i), int(self.digits.y_val[i]), int(pred[i]), float(probs[i, pred[i]])) for i in order]

@@ -1,7 +1,7 @@
 """``nn-playground``: a thin wrapper around ``streamlit run`` for the app.
 
 ``nn-playground --workers N`` serves a class from N app processes behind one address (see
-``playground/proxy.py``): one Streamlit process uses about one core, so on a laptop with two
+``proxy.py`` here): one Streamlit process uses about one core, so on a laptop with two
 cores two workers carry twice the class.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _option(args: list[str], name: str) -> tuple[str | None, list[str]]:
 
 def _base(args: list[str]) -> str:
     """The path the app is served under (``--server.baseUrlPath``) as "/" or "/<path>/"."""
-    from playground.live import as_base
+    from playground.server.live import as_base
     return as_base(_option(args, "--server.baseUrlPath")[0])
 
 
@@ -82,7 +82,7 @@ def serve_workers(n: int, args: list[str]) -> None:
     """N app processes on private ports, one proxy on the public address."""
     import asyncio
 
-    from playground.proxy import serve
+    from playground.server.proxy import serve
     port, args = _option(args, "--server.port")
     address, args = _option(args, "--server.address")
     _, args = _option(args, "--server.headless")

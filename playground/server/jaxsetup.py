@@ -1,21 +1,14 @@
 """JAX set-up for the app: a persistent compilation cache so a restart does not recompile."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import jax
 
-
-def cache_dir() -> Path:
-    base = os.environ.get("NN_PLAYGROUND_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "nn-playground")
-    return Path(base)
+from engine.cache import cache_dir
 
 
 def configure_jax() -> None:
     try:
-        path = cache_dir() / "jax"
+        path = cache_dir("jax")
         path.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only home: run without the cache
         return

@@ -7,10 +7,10 @@ the app itself builds from numbers goes through here, never text a user typed.
 """
 from __future__ import annotations
 
-import streamlit as st
+from functools import lru_cache
+from typing import Callable
 
-from playground.charts import LIVE_CSS
-from playground.digit_charts import DRAW_CSS
+import streamlit as st
 
 _JS = """
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -29,7 +29,20 @@ async function follow(box, url, interval, setTriggerValue) {
       continue;
     }
     if (box.dataset.stream !== url) return;  // paused meanwhile: the script's view stands
-    if (r.status !== 200) {  // the server no longer knows this session: let the page rerun
+    if (r.status === 410) {  // the server no longer knows this session (it restarted)
+      await sleep(1500);  // unless a rerun replaced the stream meanwhile, reload from the link
+      if (box.dataset.stream === url) {
+        const u = new URL(window.location.href);
+        u.searchParams.set("restarted", "1");
+        window.location.replace(u.toString());
+      }
+      return;
+    }
+    if (r.status === 429) {  // a frame of this session is still being made: ask again shortly
+      await sleep(interval);
+      continue;
+    }
+    if (r.status !== 200) {  // the frame failed: let the page rerun and say why
       box.dataset.stream = "";
       setTriggerValue("stopped", Date.now());
       return;
@@ -65,19 +78,24 @@ export default function (component) {
 }
 """
 
-_view = st.components.v2.component("nn_playground_html", js=_JS, css=LIVE_CSS + DRAW_CSS, isolate_styles=False)
+@lru_cache(maxsize=None)
+def make_view(name: str, css: str) -> Callable[..., None]:
+    """An HTML view element with its styles (sent to the page once, not in every frame); one per
+    name and process. Returns ``view(html, *, key, stream="", interval=0.05, on_stopped=None)``:
 
-
-def html_view(html: str, *, key: str, stream: str = "", interval: float = 0.05, on_stopped=None) -> None:
-    """Show ``html`` (built by the app, trusted) in a stable element identified by ``key``.
-
-    With ``stream`` (a URL on this server, see ``playground/live.py``), the element then keeps
+    Show ``html`` (built by the app, trusted) in a stable element identified by ``key``. With
+    ``stream`` (a URL on this server, see ``playground/server/live.py``), the element then keeps
     fetching frames from it, ``interval`` seconds apart at most, until a rerun clears ``stream``;
-    if the server says the stream ended, ``on_stopped`` runs and the page reruns."""
-    version = st.session_state.get(f"_{key}_version", 0) + 1
-    st.session_state[f"_{key}_version"] = version
-    _view(data={"html": html, "version": version, "stream": stream, "interval": int(interval * 1000)}, key=key,
-          on_stopped_change=on_stopped or (lambda: None))
+    if the server says the stream ended, ``on_stopped`` runs and the page reruns; if the server no
+    longer knows the session (it restarted), the page reloads from its link."""
+    component = st.components.v2.component(name, js=_JS, css=css, isolate_styles=False)
+
+    def view(html: str, *, key: str, stream: str = "", interval: float = 0.05, on_stopped=None) -> None:
+        version = st.session_state.get(f"_{key}_version", 0) + 1
+        st.session_state[f"_{key}_version"] = version
+        component(data={"html": html, "version": version, "stream": stream, "interval": int(interval * 1000)},
+                  key=key, on_stopped_change=on_stopped or (lambda: None))
+    return view
 
 
 # streamlit-drawable-canvas 0.13 sends a finished stroke only after its own 200 ms debounce

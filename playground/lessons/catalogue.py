@@ -11,10 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
-LESSON_DIR = Path(__file__).resolve().parent.parent / "assets" / "lessons"
-PAGES = ("toy", "digits")
+LESSON_DIR = Path(__file__).resolve().parents[2] / "assets" / "lessons"
+PAGES = {"toy": "toy lab", "digits": "digits lab"}
 METRIC_LABELS = {"train_loss": "training loss", "test_loss": "test loss", "train_acc": "training accuracy",
                  "test_acc": "test accuracy"}
+# The digits lab holds validation digits where the toy lab holds test points (the engine calls
+# both "test"; a digits source's own test set is only scored after training).
+PAGE_METRIC_LABELS = {"toy": METRIC_LABELS,
+                      "digits": {**METRIC_LABELS, "test_loss": "validation loss", "test_acc": "validation accuracy"}}
 
 
 class LessonError(ValueError):
@@ -77,8 +81,14 @@ def load_lessons(folder: Path = LESSON_DIR) -> tuple[Lesson, ...]:
     return tuple(sorted(lessons, key=lambda les: les.order))
 
 
-def lesson_ids() -> list[str]:
-    return [les.id for les in load_lessons()]
+def lesson_ids(page: str | None = None) -> list[str]:
+    """The lessons' ids (those of one page, if given)."""
+    return [les.id for les in load_lessons() if page in (None, les.page)]
+
+
+def other_lessons(page: str) -> dict[str, str]:
+    """The ids of the lessons of the other pages -> the page each belongs to (for a notice)."""
+    return {les.id: PAGES[les.page] for les in load_lessons() if les.page != page}
 
 
 def find(lesson_id: str | None) -> Lesson | None:
@@ -104,7 +114,7 @@ def goal_html(lesson: Lesson, achieved_at: int | None, current: float) -> str:
     if achieved_at is not None:
         state = f'<b class="nn-goal-done">✓ Achieved at epoch {achieved_at}</b>'
     else:
-        state = f'<span class="nn-goal-now">now {METRIC_LABELS[g.metric]} {now}</span>'
+        state = f'<span class="nn-goal-now">now {PAGE_METRIC_LABELS[lesson.page][g.metric]} {now}</span>'
     return (f'<div class="nn-goal"><span class="nn-goal-title">Goal · {lesson.title}:</span> {g.text} '
             f'· {state}</div>')
 
@@ -114,11 +124,11 @@ def run_headless(lesson: Lesson, solved: bool = True, chunk: int = 50) -> tuple[
     for the solution's epochs, checking the goal after each chunk as the page does after each
     frame. Returns the epoch at which the goal was reached (None: never) and any notices about
     parameters the page would have ignored."""
-    from playground.digits_settings import DIGIT_CONTROLS
-    from playground.digitsrun import DigitsRun
-    from playground.links import split_query
-    from playground.toy_ui import CONTROLS as TOY_CONTROLS
-    from playground.toyrun import ToyRun
+    from playground.digits.run import DigitsRun
+    from playground.digits.settings import CONTROLS as DIGIT_CONTROLS
+    from playground.shared.links import split_query
+    from playground.toy.run import ToyRun
+    from playground.toy.settings import CONTROLS as TOY_CONTROLS
     run_cls, controls = {"toy": (ToyRun, TOY_CONTROLS), "digits": (DigitsRun, DIGIT_CONTROLS)}[lesson.page]
     # The page's own controls: a lesson may hide or lock only what its page has.
     query, _, notices = split_query({**lesson.start, **(lesson.solution if solved else {})}, controls)

@@ -6,8 +6,6 @@ state, or only new hyperparameters) and says so.
 """
 from __future__ import annotations
 
-import time
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -16,12 +14,10 @@ from engine.inspect import neuron_maps
 from engine.model import MLPSpec
 from engine.toydata import ToyData, features, grid_points, make_toy_data
 from engine.train import Data, HParams, TrainConfig, make_hparams
-from playground.run import Run
-from playground.settings import DATA_FIELDS, NETWORK_FIELDS, SPEEDS, ToySettings
+from playground.shared.run import Run
+from playground.toy.settings import DATA_FIELDS, LABELS, NETWORK_FIELDS, ToySettings
 
 GRID = 100  # the decision map's resolution
-FRAME_BUDGET_MS = 100.0  # a chunk no longer than this keeps Pause immediate
-FIRST_CHUNK = 5  # epochs per frame until this run has timed a chunk of its network
 
 
 def spec_of(s: ToySettings) -> MLPSpec:
@@ -47,9 +43,6 @@ class ToyRun(Run):
     def __init__(self, settings: ToySettings):
         self.settings = settings
         self.grid_x = grid_points(GRID)  # (GRID², 2)
-        self.ms_per_epoch = 0.0  # 0: not measured yet for the current network
-        self._timed: set = set()  # (config, chunk size) pairs already run: compiled, so timeable
-        self._timed_config = None  # the config that ms_per_epoch was measured for
         self._new_data()
         self.reset()
 
@@ -69,7 +62,8 @@ class ToyRun(Run):
         if data or net:
             self.reset()
             what = "data" if data else "network"
-            return f"The {what} changed ({', '.join(sorted(data | net))}): training starts again from epoch 0."
+            changed = ", ".join(LABELS[n] for n in sorted(data | net))
+            return f"The {what} changed ({changed}): training starts again from epoch 0."
         self.keep_network(old)
         return None
 
@@ -90,29 +84,11 @@ class ToyRun(Run):
     def hparams(self) -> HParams:
         return hparams_of(self.settings)
 
-    def frame_epochs(self, speed: int, budget_ms: float = FRAME_BUDGET_MS) -> int:
-        """Epochs to train in one frame: ``speed``, or fewer when that would take longer than
-        ``budget_ms`` on this machine (measured on earlier chunks of this network; a few
-        until it has been measured, so that no frame of a big network runs for seconds)."""
-        if not self.ms_per_epoch or self._timed_config != self.current()[0]:
-            return max(n for n in SPEEDS if n <= max(1, min(speed, FIRST_CHUNK)))
-        fits = [n for n in SPEEDS if n <= speed and n * self.ms_per_epoch <= budget_ms]
-        return max(fits, default=1)
-
-    def train(self, n_epochs: int) -> int:
-        """Train up to ``n_epochs``; return how many ran. Also measures the time per epoch, on
-        chunks whose size this network has run before (a first run includes compiling)."""
-        config = self.current()[0]  # built once per settings object, not per frame
-        if config != self._timed_config:  # another network or batch size: measure it afresh
-            self.ms_per_epoch, self._timed_config = 0.0, config
-        started = time.perf_counter()
-        ran = super().train(n_epochs)
-        elapsed_ms = (time.perf_counter() - started) * 1e3
-        if ran and (config, n_epochs) in self._timed:
-            per_epoch = elapsed_ms / ran
-            self.ms_per_epoch = 0.7 * self.ms_per_epoch + 0.3 * per_epoch if self.ms_per_epoch else per_epoch
-        self._timed.add((config, n_epochs))
-        return ran
+    def new_weights(self) -> ToySettings:
+        """Reset, as TF Playground's button does: the next weight seed, so new starting weights
+        (a link records the seed, so a shared link still reproduces the run)."""
+        self.apply(self.settings.changed(seed=(self.settings.seed + 1) % 2**31))
+        return self.settings
 
     # --- views -----------------------------------------------------------------------------------
     def maps(self) -> list[np.ndarray]:

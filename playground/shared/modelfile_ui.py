@@ -7,10 +7,10 @@ from typing import Callable
 import streamlit as st
 
 from engine.modelio import PREDICT_SOURCE, ModelFileError, export_json, load_model
-from playground.run import Run
+from playground.shared.run import Run
 
 
-def _load(prefix: str, run_key: str, run_cls: type[Run], adopt: Callable[[Run], None]) -> None:
+def _load(prefix: str, run_cls: type[Run], adopt: Callable[[Run], None]) -> None:
     """Upload callback: a good file replaces the run; a bad one leaves it exactly as it was."""
     upload = st.session_state.get(f"{prefix}_upload")
     if upload is None:
@@ -20,23 +20,22 @@ def _load(prefix: str, run_key: str, run_cls: type[Run], adopt: Callable[[Run], 
     except ModelFileError as e:
         st.session_state[f"{prefix}_file_msg"] = ("error", f"{e} The current model is unchanged.")
         return
-    st.session_state[run_key] = run
     adopt(run)
     skipped = f" Skipped settings: {'; '.join(notices)}." if notices else ""
     st.session_state[f"{prefix}_file_msg"] = ("success", f"Loaded “{upload.name}”: epoch {run.epoch}, "
                                                          f"ready to continue training.{skipped}")
 
 
-def model_file_ui(run: Run, *, prefix: str, run_key: str, adopt: Callable[[Run], None],
+def model_file_ui(run: Run, *, prefix: str, adopt: Callable[[Run], None],
                   features: list[str] | None = None) -> None:
-    """The model-file controls (for a sidebar or an expander)."""
+    """The model-file controls (for a sidebar or an expander); ``adopt`` receives a loaded run."""
     kind = run.KIND
     st.download_button("Download this model (.npz)", data=run.to_file, file_name=f"nn-playground-{kind}.npz",
                        mime="application/octet-stream", on_click="ignore", key=f"{prefix}_download",
                        icon=":material/download:", use_container_width=True,
                        help="Weights, every setting and the loss history in one file; upload it later to go on")
     st.file_uploader("Continue from a model file", type=["npz"], key=f"{prefix}_upload",
-                     on_change=_load, args=(prefix, run_key, type(run), adopt))
+                     on_change=_load, args=(prefix, type(run), adopt))
     message = st.session_state.pop(f"{prefix}_file_msg", None)
     if message:
         (st.error if message[0] == "error" else st.success)(message[1])

@@ -9,31 +9,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.charts import FONT, downsample, png_uri, symmetric_range
+from playground.shared.png import FONT, GREY, as_grid, downsample, png_uri, symmetric_range, tile
 
-GREY = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, 1)  # 0 black .. 255 white, as MNIST
 DIGITS = [str(d) for d in range(10)]
-
-
-def tile(images: np.ndarray, cols: int, pad: int = 1, fill: float = 0.0) -> np.ndarray:
-    """(k, h, w) images -> one (rows·(h+pad), cols·(w+pad)) mosaic, row by row."""
-    k, h, w = images.shape
-    rows = max(1, -(-k // cols))
-    out = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad), fill, np.float32)
-    for i, img in enumerate(images):
-        r, c = divmod(i, cols)
-        out[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = img
-    return out
-
-
-def as_grid(v: np.ndarray) -> np.ndarray:
-    """A layer's activation vector laid out as a near-square image (extra cells are NaN)."""
-    n = len(v)
-    cols = int(np.ceil(np.sqrt(n)))
-    rows = -(-n // cols)
-    out = np.full(rows * cols, np.nan, np.float32)
-    out[:n] = v
-    return out.reshape(rows, cols)
 
 
 def _image_fig(uri: str, width: int, height: int, title: str = "", px: int = 220) -> go.Figure:
@@ -107,49 +85,3 @@ def confusion_figure(cm: np.ndarray) -> go.Figure:
                       xaxis=dict(title="answered", type="category"),
                       yaxis=dict(title="true digit", type="category", autorange="reversed", scaleanchor="x"))
     return fig
-
-
-# --- light HTML views for the draw page, where every stroke must show within ~0.1 s -----------
-def bars_html(p: np.ndarray) -> str:
-    """Class probabilities as plain HTML bars (the predicted class blue), hover for the value."""
-    pred = int(np.argmax(p))
-    bars = "".join(
-        f'<div class="nn-bar{" on" if d == pred else ""}" title="{d}: {v:.1%}"><div style="height:{max(v, 0.004):.1%}">'
-        f'</div><span>{d}</span></div>' for d, v in enumerate(np.asarray(p, float).tolist()))
-    return f'<div class="nn-bars">{bars}</div>'
-
-
-def img_html(uri: str, caption: str, px: int, pixelated: bool = True) -> str:
-    style = f"width:{px}px;height:auto;image-rendering:{'pixelated' if pixelated else 'auto'}"
-    return f'<figure class="nn-fig"><img src="{uri}" style="{style}"/><figcaption>{caption}</figcaption></figure>'
-
-
-def draw_view_html(img: np.ndarray, acts: list[np.ndarray], first_weights: np.ndarray | None) -> str:
-    """Everything the draw page shows about one drawing, as one block of HTML."""
-    probs = acts[-1]
-    guess = int(np.argmax(probs))
-    head = (f"<div class='nn-guess'>It looks like a <b data-draw-guess='{guess}'>{guess}</b> "
-            f"<span>({probs[guess]:.0%} sure)</span></div>")
-    figs = [img_html(png_uri(img, 0.0, 1.0, lut=GREY), "what the network sees (28×28)", 150)]
-    for i, a in enumerate(acts[:-1]):
-        grid = as_grid(a)
-        r = symmetric_range(np.nan_to_num(grid))
-        figs.append(img_html(png_uri(np.nan_to_num(grid), -r, r), f"layer {i + 1}: {int((a > 0).sum())} of {len(a)} fire",
-                             150))
-    html = head + bars_html(probs) + f"<div class='nn-figs'>{''.join(figs)}</div>"
-    if first_weights is not None and len(first_weights):
-        r = symmetric_range(first_weights)
-        mosaic = tile(first_weights / r, len(first_weights))
-        html += ("<div class='nn-cap'><b>The first-layer neurons that fired most</b> and what each looks for "
-                 "(blue pixels excite it)</div>" + img_html(png_uri(mosaic, -1.0, 1.0), "", 600, pixelated=False))
-    return f"<div class='nn-draw'>{html}</div>"
-
-
-DRAW_CSS = (".nn-draw .nn-guess{font-size:1.6rem}.nn-draw .nn-guess b{font-size:2.6rem;color:#0877bd}"
-            ".nn-draw .nn-guess span{font-size:1rem;color:#777}"
-            ".nn-bars{display:flex;gap:6px;align-items:flex-end;height:150px;margin:6px 0 14px}"
-            ".nn-bar{flex:1;height:100%;display:flex;flex-direction:column;justify-content:flex-end;text-align:center}"
-            ".nn-bar>div{background:#b8c4cc;border-radius:2px 2px 0 0}.nn-bar.on>div{background:#0877bd}"
-            ".nn-bar span{font-size:13px;color:#555}"
-            ".nn-figs{display:flex;gap:16px;flex-wrap:wrap}.nn-fig{margin:0}.nn-fig figcaption{font-size:12px;color:#555}"
-            ".nn-draw .nn-cap{margin:12px 0 4px}")

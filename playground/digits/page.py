@@ -1,0 +1,239 @@
+"""Digits lab: train on real handwritten digits and watch the hidden layers learn."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from engine.activations import ACTIVATIONS
+from engine.digits_data import SOURCES
+from engine.optim import OPTIMISERS
+from playground.digits import charts as dc
+from playground.digits.run import DigitsRun
+from playground.digits.settings import AUGMENTATIONS, CONTROLS, FIELDS, MAX_LAYERS, MAX_NEURONS, DigitsSettings
+from playground.lessons import catalogue as lessons
+from playground.shared.fields import SettingsError
+from playground.shared.guard import guarded
+from playground.shared.links import Teacher, copy_link, hide_css, read_link, show_notice, sync_url, url_changed
+from playground.shared.modelfile_ui import model_file_ui
+from playground.shared.pagestate import enter, seed
+from playground.shared.png import GREY, png_uri
+
+TICK_SECONDS = 0.2
+
+
+@dataclass(eq=False)
+class DigitsSession:
+    """One browser session of the digits lab: its run, the teacher's choices, whether it trains,
+    and when its lesson's goal was reached."""
+    run: DigitsRun
+    teacher: Teacher = field(default_factory=Teacher)
+    playing: bool = False
+    goal: int | None = None
+
+
+def widget_values(s: DigitsSettings) -> dict:
+    """Each widget's value for settings ``s`` (by widget key: the settings' own names)."""
+    values = {name: getattr(s, name) for name in FIELDS if name != "hidden"}
+    values["hidden"] = len(s.hidden)
+    values.update({f"hidden_{i}": s.hidden[i] if i < len(s.hidden) else 128 for i in range(MAX_LAYERS)})
+    return values
+
+
+def _session() -> DigitsSession:
+    """Made from the link on the first visit, and again when a link brings new parameters."""
+    if "digits" not in st.session_state or url_changed("digits"):
+        s, teacher = read_link("digits", CONTROLS, DigitsSettings, lessons.lesson_ids("digits"),
+                               lessons.other_lessons("digits"))
+        with st.spinner("Loading the digits…"):
+            st.session_state.digits = DigitsSession(DigitsRun(s), teacher)
+        seed(widget_values(s), force=True)
+    return st.session_state.digits
+
+
+def _adopt(run: DigitsRun) -> None:
+    session: DigitsSession = st.session_state.digits
+    session.run, session.playing, session.goal = run, False, None
+    seed(widget_values(run.settings), force=True)
+
+
+def controls_ui(teacher: Teacher) -> dict:
+    """The settings the widgets ask for (sidebar); ranges from the settings' own table."""
+    locks = teacher.locks
+
+    def stepped(label, name, fmt=lambda v: f"{v:g}"):
+        return st.select_slider(label, list(FIELDS[name].options), key=name, format_func=fmt, disabled=locks(name))
+
+    def slider(label, name):
+        f = FIELDS[name]
+        return st.slider(label, f.lo, f.hi, step=f.step, key=name, disabled=locks(name))
+
+    with st.sidebar:
+        st.subheader("Data")
+        v = dict(source=st.selectbox("Digits", list(SOURCES), format_func=lambda n: SOURCES[n].label, key="source",
+                                     disabled=locks("source")),
+                 val_ratio=slider("Held out for validation (%)", "val_ratio"))
+        st.subheader("Network")
+        n = st.number_input("Hidden layers", 0, MAX_LAYERS, key="hidden", disabled=locks("hidden"))
+        cols = st.columns(2)
+        v["hidden"] = tuple(int(cols[i % 2].number_input(f"Layer {i + 1} neurons", 1, MAX_NEURONS, key=f"hidden_{i}",
+                                                         disabled=locks("hidden"))) for i in range(n))
+        v["activation"] = st.selectbox("Activation", list(ACTIVATIONS), format_func=lambda a: ACTIVATIONS[a].label,
+                                       key="activation", disabled=locks("activation"))
+        st.subheader("Training")
+        v["optimiser"] = st.selectbox("Optimiser", list(OPTIMISERS), format_func=lambda o: OPTIMISERS[o].label,
+                                      key="optimiser", disabled=locks("optimiser"))
+        v["learning_rate"] = stepped("Learning rate", "learning_rate")
+        v["batch_size"] = stepped("Batch size", "batch_size", str)
+        v["epochs"] = slider("Epochs", "epochs")
+        v["weight_decay"] = stepped("Weight decay (L2)", "weight_decay")
+        v["dropout"] = slider("Dropout", "dropout")
+        v["augment"] = st.selectbox("Augmentation (28×28 digits)", list(AUGMENTATIONS), format_func=AUGMENTATIONS.get,
+                                    key="augment", disabled=locks("augment"))
+        f = FIELDS["seed"]
+        v["seed"] = st.number_input("Seed", f.lo, f.hi, key="seed", disabled=locks("seed"),
+                                    help="Fixes the starting weights, the shuffling and which digits are held out")
+    return v
+
+
+def _set_playing(playing: bool):
+    st.session_state.digits.playing = playing
+
+
+def _reset():
+    session: DigitsSession = st.session_state.digits
+    session.playing = False
+    session.run.reset()
+
+
+def toolbar(session: DigitsSession) -> None:
+    run = session.run
+    a, b, c = st.columns([1.5, 1.2, 5.5], vertical_alignment="center")
+    playing = session.playing
+    a.button("Pause" if playing else ("Train" if run.epoch == 0 else "Continue"), key="play", type="primary",
+             on_click=_set_playing, args=(not playing,), disabled=(run.done and not playing) or session.teacher.locks("play"),
+             use_container_width=True, icon=":material/pause:" if playing else ":material/play_arrow:")
+    b.button("Reset", key="reset", on_click=_reset, use_container_width=True, disabled=session.teacher.locks("reset"),
+             icon=":material/replay:", help="The same starting weights again; training starts from epoch 0")
+    c.progress(run.epoch / run.settings.epochs,
+               text=f"Epoch {run.epoch} of {run.settings.epochs} · {len(run.digits.y_train):,} training digits, "
+                    f"{len(run.digits.y_val):,} held out for validation")
+
+
+def inside(run: DigitsRun) -> None:
+    """One validation digit through the network: input, every hidden layer, the answer."""
+    n_val = len(run.digits.y_val)
+    index = st.session_state.get("digit", 0) % n_val
+    acts = run.activations(index)
+    side = run.digits.side
+    cols = st.columns([1] + [1] * (len(acts) - 1) + [1.6])
+    cols[0].plotly_chart(dc.digit_figure(run.digits.x_val[index].reshape(side, side), f"digit #{index}"),
+                         key="dg_input", config={"displayModeBar": False})
+    for i, a in enumerate(acts[:-1]):
+        cols[1 + i].plotly_chart(dc.activation_figure(a, f"layer {i + 1} ({len(a)})"), key=f"dg_act{i}",
+                                 config={"displayModeBar": False})
+    with cols[-1]:
+        true = int(run.digits.y_val[index])
+        st.markdown(f"**The network's answer** · true digit **{true}**")
+        st.plotly_chart(dc.probabilities_figure(acts[-1], true), key="dg_probs", config={"displayModeBar": False})
+
+
+def goal(session: DigitsSession) -> None:
+    """The lesson's goal, checked after every epoch; once reached it stays ticked."""
+    lesson, run = lessons.find(session.teacher.lesson), session.run
+    if lesson is None:
+        return
+    if session.goal is None and lessons.goal_met(lesson.goal, run.settings.to_query(full=True), run.history):
+        session.goal = run.epoch
+    st.html(lessons.goal_html(lesson, session.goal, run.history.last(lesson.goal.metric))
+            .replace('class="nn-goal"', 'class="nn-goal" style="font-size:15px;background:#eef6fc;border-left:'
+                     '4px solid #0877bd;padding:6px 10px;border-radius:4px"'))
+
+
+@guarded
+def live() -> None:
+    session: DigitsSession = st.session_state.digits
+    run = session.run
+    if session.playing:
+        run.train(1)
+        if run.done:
+            session.playing = False
+            st.rerun(scope="app")
+    h = run.history
+    goal(session)
+    a, b, c = st.columns(3)
+    a.metric("Epoch", run.epoch)
+    b.metric("Validation accuracy", f"{h.last('test_acc'):.1%}")
+    c.metric("Validation loss", f"{h.last('test_loss'):.3f}")
+    st.plotly_chart(dc.metrics_figure(h.series("train_loss"), h.series("test_loss"), h.series("train_acc"),
+                                      h.series("test_acc")), key="dg_metrics", config={"displayModeBar": False})
+    inside(run)
+    if run.settings.hidden:
+        st.markdown("**What each first-layer neuron looks for**" + (
+            " (its weights as an image: blue pixels excite it, orange ones inhibit it)"
+            if session.teacher.explain else ""))
+        st.plotly_chart(dc.weights_figure(run.first_layer_weights(32)), key="dg_weights",
+                        config={"displayModeBar": False})
+
+
+def results(run: DigitsRun) -> None:
+    test = run.test_accuracy()
+    if test is not None:
+        st.metric("Accuracy on the official test set (never trained on)", f"{test:.2%}")
+    left, right = st.columns([1, 1.3])
+    with left:
+        st.markdown("**Confusion matrix** (validation digits)")
+        st.plotly_chart(dc.confusion_figure(run.confusion()), key="dg_confusion", config={"displayModeBar": False})
+    with right:
+        st.markdown("**The most confident mistakes** (validation digits)")
+        mistakes = run.worst_mistakes(12)
+        if not mistakes:
+            st.info("No mistakes on the validation digits.")
+        cols = st.columns(6)
+        side = run.digits.side
+        for k, (i, true, pred, conf) in enumerate(mistakes):
+            img = run.digits.x_val[i].reshape(side, side)
+            cols[k % 6].image(png_uri(img, 0.0, 1.0, lut=GREY), caption=f"{true} → {pred} ({conf:.0%})",
+                              use_container_width=True)
+
+
+@guarded
+def main() -> None:
+    entered = enter("digits")
+    session = _session()
+    run, teacher = session.run, session.teacher
+    seed(widget_values(run.settings), force=entered)
+    hide_css(k for c in teacher.hidden for k in CONTROLS[c])
+    title, link = st.columns([8, 1.2], vertical_alignment="center")
+    title.markdown("#### Digits lab · train on real handwritten digits and watch the hidden layers learn")
+    with link:
+        copy_link(key="digits_copy")
+    show_notice("digits")
+    values = controls_ui(teacher)
+    with st.sidebar:
+        st.subheader("Model file")
+        model_file_ui(run, prefix="digits", adopt=_adopt)
+    try:
+        with st.spinner("Preparing the digits (a first use of full MNIST downloads it once)…"):
+            message = run.apply(run.settings.changed(**values))
+        if message:
+            session.playing = False
+            st.toast(message, icon=":material/restart_alt:")
+    except SettingsError as e:
+        st.error(f"Not applied: {e}. The last good settings stay in force.", icon=":material/block:")
+    if run.notice:
+        st.warning(run.notice, icon=":material/wifi_off:")
+    toolbar(session)
+    if run.divergence:
+        st.error("Training diverged: the loss became NaN or blew up. Lower the learning rate and press Reset.",
+                 icon=":material/warning:")
+    st.number_input(f"Validation digit to look inside (0 to {len(run.digits.y_val) - 1})", 0,
+                    len(run.digits.y_val) - 1, key="digit")
+    st.fragment(live, run_every=TICK_SECONDS if session.playing else None)()
+    if run.epoch > 0 and not session.playing:
+        st.divider()
+        results(run)
+    sync_url("digits", run.settings.to_query() | teacher.to_query())
+
+
+main()

@@ -1,0 +1,29 @@
+"""What every page does with its widgets' values in ``st.session_state``.
+
+Streamlit forgets a widget's value once a run of another page does not draw that widget, and
+two pages may use the same names (both labs have a ``learning_rate``). So a page's settings live
+in an object the page owns, under a key no widget owns, and its widgets' keys are filled from
+it: every one of them when the page is entered from another page, the missing ones on every
+run (a widget drawn for the first time, such as a new layer's size).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+_PAGE = "_nn_page"
+
+
+def enter(page: str) -> bool:
+    """Note that ``page`` is running; True when the last run was of another page (or none)."""
+    came = st.session_state.get(_PAGE) != page
+    st.session_state[_PAGE] = page
+    return came
+
+
+def seed(values: dict[str, Any], force: bool = False) -> None:
+    """Give widget keys their values: all of them (``force``), or only those not set yet."""
+    for key, value in values.items():
+        if force or key not in st.session_state:
+            st.session_state[key] = value

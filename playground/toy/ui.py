@@ -1,0 +1,151 @@
+"""The toy lab's controls: widgets in, plain values out.
+
+Every widget's key is the name of the setting it changes (``playground/toy/settings.py``), and
+its range comes from that setting's entry in ``FIELDS``, so that whatever a link may set, the
+widget can show. Each ``*_ui()`` function returns the settings it read, as a dict.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import streamlit as st
+
+from engine.activations import ACTIVATIONS
+from engine.heads import HEADS, heads_for
+from engine.model import INITIALISERS
+from engine.optim import OPTIMISERS, SCHEDULES
+from engine.toydata import DATASETS, FEATURES, make_toy_data
+from playground.shared.links import Teacher
+from playground.shared.png import png_uri
+from playground.toy.settings import FIELDS, MAX_TOY_LAYERS, MAX_TOY_NEURONS, PROBLEMS, REGULARISATIONS, ToySettings
+
+
+def widget_values(s: ToySettings) -> dict:
+    """Each widget's value for settings ``s`` (by widget key)."""
+    values = {name: list(v) if isinstance(v, tuple) else v for name in FIELDS if name != "hidden"
+              for v in [getattr(s, name)]}
+    values["hidden"] = len(s.hidden)
+    values.update({f"hidden_{i}": s.hidden[i] if i < len(s.hidden) else 4 for i in range(MAX_TOY_LAYERS)})
+    return values
+
+
+def _slider(label: str, name: str, teacher: Teacher, **kw):
+    f = FIELDS[name]
+    return st.slider(label, f.lo, f.hi, step=f.step, key=name, disabled=teacher.locks(name), **kw)
+
+
+def _stepped(label: str, name: str, teacher: Teacher, where=st, **kw):
+    """A select-slider over the values the setting allows."""
+    return where.select_slider(label, options=list(FIELDS[name].options), key=name, format_func=lambda v: f"{v:g}",
+                               disabled=teacher.locks(name), **kw)
+
+
+def _choose(label: str, name: str, table: dict, label_of, teacher: Teacher, where=st, options=None, **kw):
+    return where.selectbox(label, options or list(table), format_func=label_of, key=name,
+                           disabled=teacher.locks(name), **kw)
+
+
+@lru_cache(maxsize=None)
+def thumbnail(name: str) -> str:
+    """A small picture of a data set: its points on a white square."""
+    d = make_toy_data(name, 0.0, 0.9, 0)
+    g = 48
+    img = np.zeros((g, g), np.float32)
+    ij = np.clip(((d.points_train + 6) / 12 * (g - 1)).round().astype(int), 0, g - 1)
+    img[g - 1 - ij[:, 1], ij[:, 0]] = np.clip(d.y_train, -1, 1)
+    return png_uri(img)
+
+
+def _regenerate():
+    st.session_state.data_seed = (st.session_state.data_seed + 1) % 2**31
+
+
+def _problem_changed():
+    p = st.session_state.problem
+    if DATASETS[st.session_state.dataset].problem != p:
+        st.session_state.dataset = next(n for n, d in DATASETS.items() if d.problem == p)
+    if HEADS[st.session_state.head].problem != p:
+        st.session_state.head = heads_for(p)[0]
+
+
+_THUMB_CSS = (".ds-strip{display:flex;flex-wrap:wrap;gap:6px;margin-bottom:.3rem}.ds-strip .ds{margin:0;"
+              "width:56px;text-align:center}.ds-strip img{width:52px;height:52px;border:2px solid #ddd;"
+              "border-radius:4px}.ds-strip .on img{border-color:#0877bd;box-shadow:0 0 0 1px #0877bd}"
+              ".ds-strip figcaption{font-size:11px;color:#555;line-height:1.1}")
+
+
+def data_ui(teacher: Teacher) -> dict:
+    """The data column: problem, data set, noise, split, batch size, Regenerate, view toggles."""
+    problem = st.radio("Problem type", list(PROBLEMS), format_func=PROBLEMS.get, key="problem", horizontal=True,
+                       disabled=teacher.locks("problem"), on_change=_problem_changed, label_visibility="collapsed")
+    names = [n for n, d in DATASETS.items() if d.problem == problem]
+    cells = "".join(
+        f'<figure class="ds{" on" if n == st.session_state.dataset else ""}"><img src="{thumbnail(n)}"/>'
+        f'<figcaption>{DATASETS[n].label}</figcaption></figure>' for n in names)
+    st.markdown(f"<style>{_THUMB_CSS}</style><div class='ds-strip'>{cells}</div>", unsafe_allow_html=True)
+    values = dict(problem=problem,
+                  dataset=_choose("Data set", "dataset", DATASETS, lambda n: DATASETS[n].label, teacher, options=names),
+                  noise=_slider("Noise (%)", "noise", teacher),
+                  train_ratio=_slider("Training data (%)", "train_ratio", teacher),
+                  batch_size=_slider("Batch size", "batch_size", teacher))
+    st.button("Regenerate", icon=":material/refresh:", on_click=_regenerate, help="New data from the next data seed, same network",
+              use_container_width=True, key="regenerate", disabled=teacher.locks("regenerate") or teacher.locks("data_seed"))
+    values["show_test"] = st.toggle("Show test data", key="show_test", disabled=teacher.locks("show_test"))
+    values["discretise"] = st.toggle("Discretise output", key="discretise", disabled=teacher.locks("discretise"))
+    return values
+
+
+def network_ui(teacher: Teacher) -> dict:
+    """Input features and hidden layers."""
+    features = st.pills("Input features", list(FEATURES), format_func=lambda f: FEATURES[f].label, key="features",
+                        selection_mode="multi", disabled=teacher.locks("features"))
+    cols = st.columns([2.2] + [1] * MAX_TOY_LAYERS, vertical_alignment="bottom")
+    n = cols[0].number_input("Hidden layers", 0, MAX_TOY_LAYERS, key="hidden", disabled=teacher.locks("hidden"))
+    hidden = tuple(int(cols[1 + i].number_input(f"Layer {i + 1}", 1, MAX_TOY_NEURONS, key=f"hidden_{i}",
+                                                disabled=teacher.locks("hidden"))) for i in range(n))
+    return dict(features=tuple(features or ()), hidden=hidden)
+
+
+def toolbar_ui(teacher: Teacher) -> dict:
+    """The settings TF Playground keeps in its top bar."""
+    a, b, c, d = st.columns(4)
+    values = dict(learning_rate=_stepped("Learning rate", "learning_rate", teacher, a),
+                  activation=_choose("Activation", "activation", ACTIVATIONS, lambda n: ACTIVATIONS[n].label,
+                                     teacher, b),
+                  regularisation=_choose("Regularisation", "regularisation", REGULARISATIONS, REGULARISATIONS.get,
+                                         teacher, c))
+    values["reg_rate"] = d.select_slider("Regularisation rate", options=list(FIELDS["reg_rate"].options), key="reg_rate",
+                                         format_func=lambda v: f"{v:g}",
+                                         disabled=values["regularisation"] == "none" or teacher.locks("reg_rate"))
+    return values
+
+
+def advanced_ui(teacher: Teacher, problem: str) -> dict:
+    """Sidebar: what TF Playground does not have, and the seeds. Settings whose widget is not
+    shown (momentum for plain SGD, say) are not in the result: they keep their values."""
+    values = dict(head=_choose("Output and loss", "head", HEADS, lambda h: HEADS[h].label, teacher,
+                               options=heads_for(problem)),
+                  optimiser=_choose("Optimiser", "optimiser", OPTIMISERS, lambda o: OPTIMISERS[o].label, teacher))
+    uses = OPTIMISERS[values["optimiser"]].uses
+    if "momentum" in uses:
+        label = "β₁ (momentum of the gradient average)" if "adam" in values["optimiser"] else "Momentum"
+        values["momentum"] = _slider(label, "momentum", teacher)
+    if "weight_decay" in uses:
+        values["weight_decay"] = _stepped("Weight decay", "weight_decay", teacher)
+    values["schedule"] = _choose("Learning-rate schedule", "schedule", SCHEDULES, lambda s: SCHEDULES[s].label, teacher)
+    if values["schedule"] != "constant":
+        f = FIELDS["schedule_period"]
+        values["schedule_period"] = st.number_input("Over (epochs)" if values["schedule"] == "cosine" else "Every (epochs)",
+                                                    f.lo, f.hi, key="schedule_period",
+                                                    disabled=teacher.locks("schedule_period"))
+    if values["schedule"] == "step":
+        values["schedule_rate"] = _slider("Multiply by", "schedule_rate", teacher)
+    values["init"] = _choose("Initialiser", "init", INITIALISERS, lambda i: INITIALISERS[i][0], teacher)
+    a, b = st.columns(2)
+    seed = FIELDS["seed"]
+    values["seed"] = a.number_input("Weight seed", seed.lo, seed.hi, key="seed", disabled=teacher.locks("seed"),
+                                    help="Fixes the starting weights and the shuffling; Reset moves it on by one")
+    values["data_seed"] = b.number_input("Data seed", seed.lo, seed.hi, key="data_seed",
+                                         disabled=teacher.locks("data_seed"), help="Fixes the data; Regenerate adds one")
+    return values
