@@ -38,7 +38,7 @@ def app_server(env: dict | None = None, timeout: float = 60.0, info: dict | None
     args += ["--server.baseUrlPath", base_path] if base_path else []
     cmd = command(["--server.headless", "true", *args])
     if workers > 1:
-        cmd = [sys.executable, "-m", "playground.cli", "--workers", str(workers), *args]
+        cmd = [sys.executable, "-m", "playground.server.cli", "--workers", str(workers), *args]
         timeout = max(timeout, 120.0)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, **(env or {})})

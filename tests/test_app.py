@@ -101,7 +101,7 @@ def test_play_sets_the_live_fragment_running():
 def test_an_unexpected_error_becomes_one_sentence_not_a_traceback(monkeypatch):
     from playground.toy.run import ToyRun
     monkeypatch.setenv("NN_PLAYGROUND_STRICT", "0")
-    monkeypatch.setattr(ToyRun, "maps", lambda self: 1 / 0)
+    monkeypatch.setattr(ToyRun, "maps", lambda self, params=None: 1 / 0)
     at = open_page()
     assert any("Something went wrong" in e.value and "ZeroDivisionError" in e.value for e in at.error)
 
@@ -136,7 +136,7 @@ OWNER_COOKIE = _cookie()
 
 
 def test_with_the_live_route_play_streams_frames_that_train_and_pause_stops_them(monkeypatch):
-    """Served by ``playground/serve.py``, Play hands the page's element a stream on the live
+    """Served by ``playground/server/serve.py``, Play hands the page's element a stream on the live
     route instead of a fragment timer; each frame from it trains this session's run."""
     import asyncio
 
@@ -186,7 +186,7 @@ def test_a_live_frame_that_fails_is_named_on_the_page_once(monkeypatch):
     own(at.session_state.toy)
     at.button(key="play").click().run()
     url = live_data(at)["stream"]
-    monkeypatch.setattr(ToyRun, "maps", lambda self: 1 / 0)
+    monkeypatch.setattr(ToyRun, "maps", lambda self, params=None: 1 / 0)
     request = Request({"type": "http", "method": "GET", "path": url, "headers": [(b"cookie", OWNER_COOKIE)],
                        "path_params": {"token": url.rsplit("/", 1)[1]}})
     assert asyncio.run(live.endpoint(request)).status_code == 500

@@ -93,10 +93,15 @@ def test_learning_rate_10_on_the_spiral_shows_the_divergence_banner(page, server
     banner = page.locator("[data-testid=stAlert]", has_text="diverged")
     banner.wait_for(timeout=30_000)
     assert "learning rate" in banner.inner_text().lower()
-    page.get_by_role("button", name="Reset with learning rate 1").click()
+    page.get_by_role("button", name="Play").wait_for()  # never "Pause" while nothing trains
+    stopped = epoch(page)
+    page.get_by_role("button", name="Go on with learning rate 1").click()
     wait_idle(page)
     assert wait_for(lambda: page.locator("[data-testid=stAlert]", has_text="diverged").count() == 0)
-    assert epoch(page) == 0
+    assert epoch(page) == stopped  # from the last good weights, not from the start
+    page.get_by_role("button", name="Step").click()
+    wait_idle(page)
+    assert wait_for(lambda: epoch(page) == stopped + 1)
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from playground.shared import png
-from playground.toy import charts
+from playground.toy import charts, network
 from playground.toy.settings import ToySettings
 from playground.toy.run import ToyRun
 
@@ -36,7 +36,7 @@ def test_png_encoder_round_trips_random_images():
 def _svg_for(settings):
     run = ToyRun(settings)
     maps = run.maps()
-    return run, charts.network_svg(list(settings.features), run.input_maps(), maps[:-1], maps[-1], run.weights())
+    return run, network.network_svg(list(settings.features), run.input_maps(), maps[:-1], maps[-1], run.weights())
 
 
 def test_network_diagram_draws_every_neuron_and_every_weight():

@@ -24,7 +24,7 @@ def command(args: list[str]) -> list[str]:
     # A full garbage collection after every run (Streamlit's default) costs ~50 ms with JAX
     # loaded: it would cap live training at a few frames per second.
     defaults = ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-                "--runner.postScriptGC", "false"]
+                "--runner.postScriptGC", "false", "--client.toolbarMode", "minimal"]
     return [sys.executable, "-m", "streamlit", "run", str(APP), *defaults, *args]
 
 

@@ -65,6 +65,27 @@ export default function (component) {
     box.className = "nn-html";
     parentElement.appendChild(box);
   }
+  // A click on something that carries data-pick (a neuron, a weight, a bias), or on the output
+  // map (where, on the plane), is sent to the script as the "pick" event.
+  box._nnTrigger = setTriggerValue;
+  if (!box.dataset.picks) {
+    box.dataset.picks = "1";
+    box.addEventListener("click", (ev) => {
+      let value = null;
+      const target = ev.target.closest("[data-pick]");
+      if (target) value = target.getAttribute("data-pick");
+      else {
+        const map = ev.target.closest(".nn-map");
+        const img = map && map.querySelector("image");
+        if (img) {
+          const r = img.getBoundingClientRect(), d = parseFloat(map.dataset.domain || "6");
+          const u = (ev.clientX - r.left) / r.width, v = (ev.clientY - r.top) / r.height;
+          if (u >= 0 && u <= 1 && v >= 0 && v <= 1) value = `p:${(2 * d * u - d).toFixed(3)}:${(d - 2 * d * v).toFixed(3)}`;
+        }
+      }
+      if (value) box._nnTrigger("pick", value + "|" + Date.now());
+    });
+  }
   const html = (data && data.html) || "";
   if (box.dataset.version !== String(data && data.version)) {
     box.innerHTML = html;
@@ -87,14 +108,19 @@ def make_view(name: str, css: str) -> Callable[..., None]:
     ``stream`` (a URL on this server, see ``playground/server/live.py``), the element then keeps
     fetching frames from it, ``interval`` seconds apart at most, until a rerun clears ``stream``;
     if the server says the stream ended, ``on_stopped`` runs and the page reruns; if the server no
-    longer knows the session (it restarted), the page reloads from its link."""
+    longer knows the session (it restarted), the page reloads from its link. Returns what was
+    clicked in it since the last run ("n:1:0", "w:1:0:2", "b:2:1", "p:x:y"; see
+    ``playground/toy/network.py``), or None."""
     component = st.components.v2.component(name, js=_JS, css=css, isolate_styles=False)
 
-    def view(html: str, *, key: str, stream: str = "", interval: float = 0.05, on_stopped=None) -> None:
+    def view(html: str, *, key: str, stream: str = "", interval: float = 0.05, on_stopped=None) -> str | None:
         version = st.session_state.get(f"_{key}_version", 0) + 1
         st.session_state[f"_{key}_version"] = version
-        component(data={"html": html, "version": version, "stream": stream, "interval": int(interval * 1000)},
-                  key=key, on_stopped_change=on_stopped or (lambda: None))
+        result = component(data={"html": html, "version": version, "stream": stream,
+                                  "interval": int(interval * 1000)},
+                           key=key, on_stopped_change=on_stopped or (lambda: None), on_pick_change=lambda: None)
+        picked = result.get("pick") if result else None
+        return picked.split("|", 1)[0] if isinstance(picked, str) else None
     return view
 
 

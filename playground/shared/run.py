@@ -32,6 +32,11 @@ class History:
             self.chunks[name] = parts = [np.concatenate(parts)]
         return parts[0] if parts else np.zeros(0, np.float32)
 
+    def replace_last(self, metrics: dict[str, np.ndarray]) -> None:
+        """The latest epoch's metrics measured again (the network changed by hand)."""
+        for k in METRICS:
+            self.series(k)[-1] = np.float32(metrics[k])
+
     def last(self, name: str) -> float:
         parts = self.chunks[name]
         return float(parts[-1][-1]) if parts else float("nan")

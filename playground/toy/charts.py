@@ -17,132 +17,6 @@ LOSS_POINTS = 180  # per curve: the chart is under 300 pixels wide
 BANDS = 30  # hover zones over the loss chart, each with its epoch's numbers
 
 
-# --- the network diagram, as SVG: neuron maps are images, weights are lines --------------------
-NODE, COL_GAP, ROW_GAP = 40, 130, 12
-
-
-def _node(k, x, y, picture, title, label="", bias=None):
-    """Neuron ``k``: its map (``picture`` markup placed at x, y), a frame, a hover title, its bias."""
-    bias_mark = ""
-    if bias is not None:  # a small square on the neuron's corner, coloured by the bias
-        bias_mark = (f'<rect class="bias" x="{x - 5}" y="{y + NODE - 9:g}" width="8" height="8" '
-                     f'fill="{colour(np.tanh(bias))}" stroke="#555" stroke-width="0.6">'
-                     f'<title>bias {bias:.3f}</title></rect>')
-    text = (f'<text x="{x - 8}" y="{y + NODE / 2 + 4:g}" text-anchor="end" class="lbl">{html.escape(label)}</text>'
-            if label else "")
-    return (f'<g class="node" id="nn-n{k}">{text}{picture}<rect x="{x}" y="{y:g}" width="{NODE}" height="{NODE}" '
-            f'fill="transparent" stroke="#666" stroke-width="0.8"/><title>{html.escape(title)}</title>{bias_mark}</g>')
-
-
-ZOOM = 3.2
-
-
-def _zoom(k, x, y, picture_at):
-    """Neuron ``k``'s map drawn large over the diagram, shown while the neuron is hovered.
-    Zooms come after every node in the SVG, so the enlarged map is never covered."""
-    size = NODE * ZOOM
-    zx, zy = x + NODE / 2 - size / 2, y + NODE / 2 - size / 2
-    return (f'<g class="zoom" id="nn-z{k}">{picture_at(zx, zy, size)}<rect x="{zx:g}" y="{zy:g}" width="{size:g}" '
-            f'height="{size:g}" fill="none" stroke="#333" stroke-width="1.2"/></g>')
-
-
-def _image(x, y, uri, size=NODE):
-    return f'<image href="{uri}" x="{x:g}" y="{y:g}" width="{size:g}" height="{size:g}" preserveAspectRatio="none"/>'
-
-
-def _sprite(cells: list[np.ndarray], discretise: bool) -> tuple[str, int]:
-    """All neuron maps in one PNG (one encode, one image to decode): a row of cells, each with
-    a one-pixel edge copied around it so smoothing does not bleed between neighbours."""
-    padded = [np.pad(c, 1, mode="edge") for c in cells]
-    return png_uri(np.concatenate(padded, axis=1), discretise=discretise), padded[0].shape[0]
-
-
-def _sprite_cell(x, y, k, pitch, size=NODE):
-    # A window onto cell k of the sprite, scaled to ``size``.
-    return (f'<svg x="{x:g}" y="{y:g}" width="{size:g}" height="{size:g}" viewBox="{k * pitch + 1} 1 {pitch - 2} '
-            f'{pitch - 2}" preserveAspectRatio="none"><use href="#nn-sprite"/></svg>')
-
-
-_input_cache: dict[bytes, str] = {}
-
-
-def _input_uri(m: np.ndarray) -> str:
-    """An input feature's map: the same every frame, so encoded once."""
-    key = m.tobytes()
-    if key not in _input_cache:
-        if len(_input_cache) > 256:
-            _input_cache.clear()
-        r = symmetric_range(m)
-        _input_cache[key] = png_uri(m, -r, r)
-    return _input_cache[key]
-
-
-def network_svg(feature_labels, input_maps, hidden_maps, out_map, weights, *, discretise=False,
-                thumb: int = 25) -> str:
-    """The whole network: each input and neuron drawn as its own map, weights as lines.
-
-    ``input_maps`` (G, G, n_in), ``hidden_maps`` a list of (G, G, width), ``out_map`` (G, G),
-    ``weights`` a list of (w (n_in, n_out), b (n_out,)). Width follows |w|, colour its sign;
-    hovering a neuron enlarges its map, hovering a weight shows its value.
-    """
-    step = max(1, -(-input_maps.shape[0] // thumb))  # 100 -> every 4th: 25×25 thumbnails
-    layers = [input_maps[::step, ::step]] + [h[::step, ::step] for h in hidden_maps]
-    sizes = [m.shape[-1] for m in layers] + [1]
-    tallest = max(sizes)
-    height = tallest * (NODE + ROW_GAP) + 40
-    width = 90 + (len(sizes) - 1) * COL_GAP + NODE + 20
-
-    def pos(layer, i):
-        top = (height - 20 - sizes[layer] * (NODE + ROW_GAP)) / 2 + 10
-        return 90 + layer * COL_GAP, top + i * (NODE + ROW_GAP)
-
-    wmax = max((float(np.abs(w).max()) for w, _ in weights), default=1.0) or 1.0
-    lines = []
-    for l, (w, _) in enumerate(weights):
-        w = np.asarray(w, np.float64)
-        widths = (0.6 + 5.5 * np.abs(w) / wmax).tolist()
-        shades = (np.sign(w) * np.minimum(1, 0.25 + np.abs(w) / wmax)).tolist()
-        values = w.tolist()
-        starts = [pos(l, i) for i in range(w.shape[0])]
-        ends = [pos(l + 1, j) for j in range(w.shape[1])]
-        for i, (x0, y0) in enumerate(starts):
-            for j, (x1, y1) in enumerate(ends):
-                seg = f'x1="{x0 + NODE}" y1="{y0 + NODE / 2:g}" x2="{x1}" y2="{y1 + NODE / 2:g}"'
-                lines.append(f'<g class="w"><line {seg} stroke="{colour(shades[i][j])}" '
-                             f'stroke-width="{widths[i][j]:.2f}"/><line class="hit" {seg}/>'
-                             f'<title>weight {values[i][j]:.3f}</title></g>')
-    cells = [maps[..., i] for maps in layers[1:] for i in range(maps.shape[-1])] + [out_map[::step, ::step]]
-    sprite, pitch = _sprite(cells, discretise)
-    nodes, zooms = [], []
-    k = c = 0  # node number, sprite cell number
-    for l, size in enumerate(sizes):
-        for i in range(size):
-            x, y = pos(l, i)
-            if l == 0:
-                uri = _input_uri(layers[0][..., i])
-                pic = lambda px, py, sz=NODE, uri=uri: _image(px, py, uri, sz)
-                title, label, bias = f"input {feature_labels[i]}", feature_labels[i], None
-            else:
-                pic = lambda px, py, sz=NODE, c=c: _sprite_cell(px, py, c, pitch, sz)
-                last = l == len(sizes) - 1
-                bias = float(weights[l - 1][1][i]) if weights else None
-                title = "output" if last else f"layer {l}, neuron {i + 1} (bias {bias:.3f})"
-                label, c = "", c + 1
-            nodes.append(_node(k, x, y, pic(x, y), title, label, bias))
-            zooms.append(_zoom(k, x, y, pic))
-            k += 1
-    defs = (f'<defs><image id="nn-sprite" href="{sprite}" width="{pitch * len(cells)}" height="{pitch}" '
-            f'preserveAspectRatio="none"/></defs>')
-    heads = "".join(f'<text x="{pos(l, 0)[0] + NODE / 2}" y="14" text-anchor="middle" class="hdr">'
-                    f'{"Features" if l == 0 else ("Output" if l == len(sizes) - 1 else f"Layer {l}")}</text>'
-                    for l in range(len(sizes)))
-    # A small network is not blown up to the column's width: at most 1.5× its drawn size, centred.
-    return (f'<svg class="nn-svg" viewBox="0 0 {width} {height}" width="100%" '
-            f'style="overflow:visible;display:block;margin:0 auto;max-width:{1.5 * width:g}px" '
-            f'xmlns="http://www.w3.org/2000/svg">'
-            f'{defs}{heads}{"".join(lines)}{"".join(nodes)}{"".join(zooms)}</svg>')
-
-
 def stats_html(epoch: int, train_loss: float, test_loss: float, test_acc: float | None) -> str:
     """The numbers a class watches: epoch, train and test loss, accuracy."""
     cells = [("Epoch", f"{epoch:,}", "big"), ("Train loss", f"{train_loss:.3f}", ""),
@@ -175,8 +49,10 @@ SVG_CSS = (".nn-plot text{font:11px " + FONT + ";fill:#555}.nn-plot .ax{stroke:#
 
 
 def decision_map_svg(out: np.ndarray, points_train, y_train, points_test, y_test, *, show_test=False,
-                     discretise=False, regression=False, domain=6.0, size=340) -> str:
-    """The output over the plane as an image, the points on top, axis ticks around it."""
+                     discretise=False, regression=False, domain=6.0, size=340, pin=None) -> str:
+    """The output over the plane as an image, the points on top, axis ticks around it; ``pin``
+    (x, y) is ringed. A click on the map picks the training point nearest to it (the page's
+    view element sends where)."""
     pad_l, pad_b, pad_t = 28, 24, 6
     side = size - pad_l - 6
     to_x = lambda v: pad_l + (v + domain) / (2 * domain) * side
@@ -191,8 +67,9 @@ def decision_map_svg(out: np.ndarray, points_train, y_train, points_test, y_test
                    f'<text x="{pad_l - 5}" y="{to_y(t) + 4:.1f}" text-anchor="end">{t}</text>' for t in ticks)
     body = (f'<image href="{uri}" x="{pad_l}" y="{pad_t}" width="{side}" height="{side}" preserveAspectRatio="none"/>'
             f'<rect x="{pad_l}" y="{pad_t}" width="{side}" height="{side}" fill="none" class="ax"/>'
-            + dots(points_train, y_train, "tr") + (dots(points_test, y_test, "te") if show_test else "") + axes)
-    return (f'<svg class="nn-plot nn-map" viewBox="0 0 {size} {pad_t + side + pad_b}" '
+            + dots(points_train, y_train, "tr") + (dots(points_test, y_test, "te") if show_test else "") + axes
+            + (f'<circle class="pin" cx="{to_x(pin[0]):.1f}" cy="{to_y(pin[1]):.1f}" r="7"/>' if pin is not None else ""))
+    return (f'<svg class="nn-plot nn-map" data-domain="{domain:g}" viewBox="0 0 {size} {pad_t + side + pad_b}" '
             f'width="100%" style="max-height:max(220px, calc(100vh - 545px))" '
             f'xmlns="http://www.w3.org/2000/svg">{body}</svg>')
 
@@ -295,6 +172,10 @@ LIVE_CSS = (
     ".nn-svg .lbl{font:12px " + FONT + ";fill:#333}.nn-svg .hdr{font:bold 12px " + FONT + ";fill:#444}"
     ".nn-svg .hit{stroke:transparent;stroke-width:9}.nn-svg .w:hover line:first-child{stroke:#111}"
     ".nn-svg .zoom{display:none;pointer-events:none}"
+    ".nn-svg .pin,.nn-map .pin{fill:none;stroke:#111;stroke-width:2;pointer-events:none}"
+    ".nn-svg .note{font:bold 11px " + FONT + ";fill:#111}.nn-svg .node,.nn-svg .w,.nn-svg .bias{cursor:pointer}"
+    ".nn-svg .node.on>rect.frame{stroke:#111;stroke-width:3}.nn-svg .w.on line:first-child{stroke:#111}"
+    ".nn-svg .bias.on{stroke:#111;stroke-width:2}.nn-map image{cursor:crosshair}"
     + ",".join(f"#nn-n{k}:hover~#nn-z{k}" for k in range(MAX_NODES)) + "{display:inline}"
     + SVG_CSS +
     ".nn-loss .l-tr{stroke:#666;stroke-width:2}.nn-loss .l-te{stroke:#0877bd;stroke-width:2}"

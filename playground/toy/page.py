@@ -14,14 +14,17 @@ from playground.shared.links import copy_link, hide_css, read_link, show_notice,
 from playground.shared.modelfile_ui import model_file_ui
 from playground.shared.pagestate import enter, seed
 from playground.shared.fields import SettingsError
+from playground.toy import learning as L
 from playground.toy.charts import LIVE_CSS
+from playground.toy.learn_ui import learn_ui
+from playground.toy.learn_view import LEARN_CSS
 from playground.toy.run import ToyRun
 from playground.toy.session import ToySession
 from playground.toy.settings import CONTROLS, FIELDS, ToySettings
 from playground.toy.ui import advanced_ui, data_ui, network_ui, toolbar_ui, widget_values
 
 FRAME_SECONDS = 0.05  # while playing: one training chunk and one redraw per tick
-live_view = make_view("nn_playground_html", LIVE_CSS)
+live_view = make_view("nn_playground_html", LIVE_CSS + LEARN_CSS)
 
 
 def _session() -> ToySession:
@@ -55,6 +58,8 @@ def _set_playing(playing: bool):
     # Set, not toggle: a click that reaches the script twice must not undo itself.
     with _paused() as session:
         session.playing = playing
+        if playing:  # training leaves the step-through: its numbers were for the weights before
+            L.step_to(session.run, session.learning, 0)
 
 
 def _step():
@@ -146,8 +151,11 @@ def live_frame() -> None:
             if session.run.divergence:
                 session.playing = False
                 st.rerun(scope="app")
-        live_view(session.html(), key="toy_live", interval=FRAME_SECONDS, on_stopped=_stream_stopped,
-                  stream=live.url(session.feed.token) if streams else "")
+        picked = live_view(session.html(), key="toy_live", interval=FRAME_SECONDS, on_stopped=_stream_stopped,
+                           stream=live.url(session.feed.token) if streams else "")
+        if picked:  # a neuron, a weight or a point was clicked: the whole page follows the choice
+            L.pick(session.run, session.learning, picked)
+            st.rerun(scope="app")
 
 
 @guarded
@@ -196,7 +204,9 @@ def page(session: ToySession) -> None:
         if teacher.explain:
             st.caption("Each square is one neuron's output over the plane: blue positive, orange negative. "
                        "Lines are weights (width: size, colour: sign). Hover a neuron to enlarge it, a line to "
-                       "read its weight; the small square at a neuron's corner is its bias.")
+                       "read its weight; the small square at a neuron's corner is its bias. Click a neuron, a "
+                       "line or a point on the output map to see how the network learns.")
+        learn_ui(session, _paused)
     sync_url("toy", run.settings.to_query() | teacher.to_query())
 
 

@@ -11,9 +11,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from engine.inspect import neuron_maps
+from engine.learn import set_bias, set_weight
 from engine.model import MLPSpec
 from engine.toydata import ToyData, features, grid_points, make_toy_data
-from engine.train import Data, HParams, TrainConfig, make_hparams
+from engine.train import Data, HParams, TrainConfig, evaluate_jit, make_hparams
 from playground.shared.run import Run
 from playground.toy.settings import DATA_FIELDS, LABELS, NETWORK_FIELDS, ToySettings
 
@@ -91,15 +92,26 @@ class ToyRun(Run):
         return self.settings
 
     # --- views -----------------------------------------------------------------------------------
-    def maps(self) -> list[np.ndarray]:
+    def maps(self, params=None) -> list[np.ndarray]:
         """Every neuron over the GRID×GRID plane: one (GRID, GRID, width) array per hidden layer,
-        then the output (GRID, GRID)."""
-        outs = jax.device_get(neuron_maps(self.state.params, self.current()[0].spec, self.grid_features))
+        then the output (GRID, GRID). Of ``params`` if given, else of the run's own weights."""
+        params = self.state.params if params is None else params
+        outs = jax.device_get(neuron_maps(params, self.current()[0].spec, self.grid_features))
         return [o.reshape(GRID, GRID, -1) for o in outs[:-1]] + [outs[-1].reshape(GRID, GRID)]
 
     def input_maps(self) -> np.ndarray:
         """Each input feature over the plane: (GRID, GRID, n_features)."""
         return np.asarray(self.grid_features).reshape(GRID, GRID, -1)
 
-    def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [(np.asarray(w), np.asarray(b)) for w, b in jax.device_get(self.state.params)]
+    def weights(self, params=None) -> list[tuple[np.ndarray, np.ndarray]]:
+        params = self.state.params if params is None else params
+        return [(np.asarray(w), np.asarray(b)) for w, b in jax.device_get(params)]
+
+    def edit(self, layer: int, i: int | None, j: int, value: float) -> None:
+        """Set one weight by hand (w[layer][i, j]; with ``i`` None the bias b[layer][j], layer
+        counted from 1): the network changes at the current epoch, whose numbers are measured
+        again, so the maps and the loss follow at once."""
+        params = (set_bias(self.state.params, layer - 1, j, value) if i is None
+                  else set_weight(self.state.params, layer - 1, i, j, value))
+        self.state = self.state._replace(params=params)
+        self.history.replace_last(jax.device_get(evaluate_jit(params, self.config.spec, self.data)))

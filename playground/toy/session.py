@@ -14,7 +14,9 @@ from engine.toydata import FEATURES
 from playground.lessons import catalogue as lessons
 from playground.server import live
 from playground.shared.links import Teacher
-from playground.toy import charts
+from playground.toy import charts, learn_view
+from playground.toy.learning import Learning, record
+from playground.toy.network import network_svg
 from playground.toy.run import ToyRun
 from playground.toy.settings import SPEEDS
 
@@ -28,6 +30,7 @@ class ToySession:
     goal: int | None = None  # the epoch at which the lesson's goal was reached
     clock: tuple[float, int] | None = None  # (time, epoch) of the last frame
     rate: float = 0.0  # epochs per second, smoothed
+    learning: Learning = field(default_factory=Learning)  # what "how it learns" shows
     feed: live.Feed = field(init=False)
     pacer: live.Pacer = field(init=False)
 
@@ -59,6 +62,7 @@ class ToySession:
     def adopt(self, run: ToyRun) -> None:
         """A new run (a model file was loaded): paused, its lesson goal to be reached again."""
         self.run, self.playing, self.goal = run, False, None
+        self.learning.trail.clear()
 
     # --- the live view -------------------------------------------------------------------------
     def _rate(self) -> float:
@@ -81,19 +85,22 @@ class ToySession:
 
     def html(self) -> str:
         """The whole live view as one block of HTML: network, numbers, loss chart, output map."""
-        run = self.run
+        run, lg = self.run, self.learning
         s, h = run.settings, run.history
-        maps = run.maps()
+        record(run, lg)
+        overlay, panel, params = learn_view.view(run, lg)
+        maps = run.maps(params)
         regression = s.problem == "regression"
         rate = self._rate()
-        network = charts.network_svg([FEATURES[f].label for f in s.features], run.input_maps(), maps[:-1], maps[-1],
-                                     run.weights(), discretise=s.discretise and not regression)
+        network = network_svg([FEATURES[f].label for f in s.features], run.input_maps(), maps[:-1], maps[-1],
+                              run.weights(params), discretise=s.discretise and not regression, overlay=overlay)
         stats = charts.stats_html(run.epoch, h.last("train_loss"), h.last("test_loss"),
                                   None if regression else h.last("test_acc"))
         acc = {} if regression else dict(train_acc=h.series("train_acc"), test_acc=h.series("test_acc"))
         loss = charts.loss_svg(h.series("train_loss"), h.series("test_loss"), **acc)
+        pin = run.toy.points_train[lg.pin] if lg.view in ("sum", "steps") and not lg.batch else None
         out_map = charts.decision_map_svg(maps[-1], *run.toy, show_test=s.show_test, discretise=s.discretise,
-                                          regression=regression)
+                                          regression=regression, pin=pin)
         speed = f"{rate:,.0f} epochs per second" if self.training else "Paused"
         return charts.live_layout(network, self.goal_line() + stats + loss + out_map
-                                  + f'<div class="nn-rate">{speed}</div>')
+                                  + f'<div class="nn-rate">{speed}</div>') + panel

@@ -1,0 +1,193 @@
+"""How the toy lab's network learns: what a student has chosen to look at, and the numbers for
+it, all from the engine (``engine/learn.py``). No Streamlit here.
+
+Layers are counted as on the page: 0 is the inputs, 1 the first hidden layer, the last one the
+output. A neuron is (layer, i); a weight is (layer, i, j): from neuron i of layer − 1 into
+neuron j of layer; a bias is (layer, None, j).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import jax
+import numpy as np
+from jax.flatten_util import ravel_pytree
+
+from engine import learn
+from engine.toydata import FEATURES
+from playground.toy.run import ToyRun
+
+VIEWS = {"off": "Nothing more", "sum": "A neuron's weighted sum", "gradients": "Gradients",
+         "steps": "One update, step by step", "curve": "The loss along one weight"}
+MAX_TRAIL = 400  # recorded epochs kept for a weight's trail (thinned by half beyond)
+
+
+@dataclass
+class Learning:
+    view: str = "off"
+    pin: int = 0  # the pinned training point (index)
+    neuron: tuple[int, int] = (1, 0)
+    weight: tuple[int, int | None, int] = (1, 0, 0)
+    weight2: tuple[int, int | None, int] | None = None  # a second weight: the loss as a contour map
+    phase: int = 0  # the step-through's phase (0: not stepping)
+    batch: bool = False  # step through one mini-batch instead of the pinned point
+    steps: learn.Backprop | None = None  # the step-through's numbers, taken when it starts
+    trail: list[tuple[int, np.ndarray, float]] = field(default_factory=list)  # (epoch, flat params, train loss)
+
+
+def layer_names(run: ToyRun) -> list[str]:
+    n = len(run.settings.hidden)
+    return ["input"] + [f"layer {l}" for l in range(1, n + 1)] + ["output"]
+
+
+def neuron_label(run: ToyRun, layer: int, i: int) -> str:
+    names = layer_names(run)
+    if layer == 0:
+        return FEATURES[run.settings.features[i]].label
+    return "the output neuron" if layer == len(names) - 1 else f"{names[layer]}, neuron {i + 1}"
+
+
+def weight_label(run: ToyRun, weight) -> str:
+    layer, i, j = weight
+    if i is None:
+        return f"bias of {neuron_label(run, layer, j)}"
+    return f"weight from {neuron_label(run, layer - 1, i)} to {neuron_label(run, layer, j)}"
+
+
+def neurons(run: ToyRun) -> list[tuple[int, int]]:
+    sizes = run.config.spec.sizes
+    return [(l, i) for l in range(1, len(sizes)) for i in range(sizes[l])]
+
+
+def weights(run: ToyRun) -> list[tuple]:
+    sizes = run.config.spec.sizes
+    return [(l, i, j) for l in range(1, len(sizes)) for j in range(sizes[l]) for i in [*range(sizes[l - 1]), None]]
+
+
+def fit(run: ToyRun, lg: Learning) -> None:
+    """Keep the choices inside the current network and data (after the architecture changed)."""
+    if lg.neuron not in neurons(run):
+        lg.neuron = (1, 0)
+    ws = weights(run)
+    if lg.weight not in ws:
+        lg.weight = ws[0]
+    if lg.weight2 not in ws or lg.weight2 == lg.weight:
+        lg.weight2 = None
+    lg.pin = min(max(lg.pin, 0), len(run.toy.y_train) - 1)
+    if lg.trail and lg.trail[-1][0] > run.epoch:  # the run started again
+        lg.trail.clear()
+
+
+def pick(run: ToyRun, lg: Learning, what: str) -> None:
+    """A click on the live view: ``p:x:y`` (the map: the nearest training point), ``n:l:i`` a
+    neuron, ``w:l:i:j`` a weight, ``b:l:j`` a bias. Anything else is ignored."""
+    try:
+        kind, *nums = what.split(":")
+        if kind == "p":
+            x, y = (float(v) for v in nums)
+            lg.pin = int(np.argmin(((run.toy.points_train - [x, y]) ** 2).sum(1)))
+        elif kind == "n" and int(nums[0]) >= 1:
+            lg.neuron = (int(nums[0]), int(nums[1]))
+            lg.view = "sum" if lg.view in ("off", "curve") else lg.view
+        elif kind in ("w", "b"):
+            l, *rest = (int(v) for v in nums)
+            lg.weight = (l, rest[0], rest[1]) if kind == "w" else (l, None, rest[0])
+            lg.view = "curve" if lg.view in ("off", "sum") else lg.view
+    except (ValueError, IndexError):
+        return
+    fit(run, lg)
+
+
+def record(run: ToyRun, lg: Learning) -> None:
+    """Remember where every weight is at this epoch (for a weight's trail)."""
+    if lg.trail and lg.trail[-1][0] >= run.epoch:
+        if lg.trail[-1][0] > run.epoch:
+            lg.trail.clear()
+        else:
+            return
+    flat = np.asarray(ravel_pytree(run.state.params)[0])
+    lg.trail.append((run.epoch, flat, run.history.last("train_loss")))
+    if len(lg.trail) > MAX_TRAIL:
+        lg.trail[:] = lg.trail[::2]
+
+
+def pinned(run: ToyRun, lg: Learning) -> tuple[np.ndarray, np.ndarray, float]:
+    """The pinned point: (x, y) on the plane, its features (n_in,), its label."""
+    return run.toy.points_train[lg.pin], np.asarray(run.data.x_train[lg.pin]), float(run.toy.y_train[lg.pin])
+
+
+def flat_index(run: ToyRun, weight) -> int:
+    layer, i, j = weight
+    return learn.flat_index(run.config.spec, layer - 1, i, j)
+
+
+def entry(params, weight) -> float:
+    layer, i, j = weight
+    w, b = params[layer - 1]
+    return float(b[j] if i is None else w[i, j])
+
+
+# --- the step-through -----------------------------------------------------------------------------
+def phases(run: ToyRun) -> list[tuple[str, int]]:
+    """Forward layer by layer, the loss, backward from the output layer, the update."""
+    n = len(run.config.spec.sizes) - 1  # layers with weights
+    return ([("forward", l) for l in range(1, n + 1)] + [("loss", n)]
+            + [("backward", l) for l in range(n, 0, -1)] + [("update", 0)])
+
+
+def start_steps(run: ToyRun, lg: Learning) -> None:
+    """Take the numbers of one update (the pinned point, or the first mini-batch) from the engine."""
+    if lg.batch:
+        b = run.settings.batch_size
+        x, y = np.asarray(run.data.x_train[:b]), np.asarray(run.data.y_train[:b])
+    else:
+        _, x, y = pinned(run, lg)
+    lg.steps = learn.backprop(run.state.params, run.config.spec, x, y, run.settings.learning_rate)
+    lg.phase = 1
+
+
+def step_to(run: ToyRun, lg: Learning, phase: int) -> None:
+    if phase <= 0:
+        lg.phase, lg.steps = 0, None
+    elif lg.steps is None or lg.phase == 0:
+        start_steps(run, lg)
+    else:
+        lg.phase = min(phase, len(phases(run)))
+
+
+def gradients(run: ToyRun):
+    """(∂L/∂w of the training loss over the whole training set, the optimiser's next change)."""
+    config, hp = run.current()
+    grads = learn.loss_gradients(run.state.params, config.spec, run.data)
+    update = learn.next_update(run.state, config, hp, run.data)
+    return jax.device_get(grads), jax.device_get(update)
+
+
+def curve(run: ToyRun, lg: Learning, n: int = 100):
+    """The loss along the chosen weight: (values, losses, current value, its trail (w, loss) pairs)."""
+    w_now = entry(run.state.params, lg.weight)
+    k = flat_index(run, lg.weight)
+    trail = [(float(flat[k]), loss) for _, flat, loss in lg.trail]
+    ws = [w_now] + [w for w, _ in trail]
+    reach = max(2.0, abs(w_now))
+    lo, hi = min(min(ws) - 0.5, w_now - reach), max(max(ws) + 0.5, w_now + reach)
+    values = np.linspace(lo, hi, n, dtype=np.float32)
+    layer, i, j = lg.weight
+    losses = learn.loss_along_weight(run.state.params, run.config.spec, run.data.x_train, run.data.y_train,
+                                     layer - 1, i, j, values)
+    return values, np.asarray(losses), w_now, trail
+
+
+def surface(run: ToyRun, lg: Learning, n: int = 28):
+    """The loss over the two chosen weights: (values1, values2, losses (n, n), path [(w1, w2)])."""
+    k1, k2 = flat_index(run, lg.weight), flat_index(run, lg.weight2)
+    now = (entry(run.state.params, lg.weight), entry(run.state.params, lg.weight2))
+    path = [(float(flat[k1]), float(flat[k2])) for _, flat, _ in lg.trail] + [now]
+    ranges = []
+    for d in range(2):
+        vs = [p[d] for p in path]
+        ranges.append(np.linspace(min(vs) - 1.0, max(vs) + 1.0, n, dtype=np.float32))
+    (l1, i1, j1), (l2, i2, j2) = lg.weight, lg.weight2
+    losses = learn.loss_surface(run.state.params, run.config.spec, run.data.x_train, run.data.y_train,
+                                (l1 - 1, i1, j1), (l2 - 1, i2, j2), ranges[0], ranges[1])
+    return ranges[0], ranges[1], np.asarray(losses), path
