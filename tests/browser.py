@@ -28,11 +28,11 @@ IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 @contextlib.contextmanager
 def app_server(env: dict | None = None, timeout: float = 60.0, info: dict | None = None, workers: int = 1,
-               base_path: str = ""):
+               base_path: str = "", port: int | None = None):
     """Run the app (``workers`` > 1: that many processes behind ``nn-playground``'s proxy; under
-    ``base_path``, as ``--server.baseUrlPath``); yield its URL; stop it afterwards. ``info``
-    receives the server's pid."""
-    port = free_port()
+    ``base_path``, as ``--server.baseUrlPath``; on ``port``, else a free one); yield its URL; stop
+    it afterwards. ``info`` receives the server's pid."""
+    port = port or free_port()
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
     args = ["--server.port", str(port), "--server.address", "127.0.0.1"]
     args += ["--server.baseUrlPath", base_path] if base_path else []
@@ -144,7 +144,8 @@ def open_toy(page, url, query=""):
 
 
 def wait_for(predicate, timeout=30.0):
-    """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False)."""
+    """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False). Playwright's sync
+    API hears the page only during its own calls: a predicate must call it (``page.url`` alone is stale)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():

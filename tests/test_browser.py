@@ -187,3 +187,12 @@ def test_draw_a_one_and_a_zero_and_see_them_read(page, server):
     assert wait_for(lambda: guess(page) == "0", 30), guess(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "draw-1280x800.png"))
+
+
+def test_clicking_a_data_set_picture_chooses_that_data_set(page, server):
+    open_toy(page, server)
+    page.get_by_role("button", name="Exclusive or").first.click()
+    page.wait_for_function("location.search.includes('dataset=xor')")  # the link follows the choice
+    wait_idle(page)
+    assert page.get_by_label("Data set").input_value() == "Exclusive or"
+    assert page.locator(".st-key-ds_xor button[kind=primary]").count() >= 1 and epoch(page) == 0

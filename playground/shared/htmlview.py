@@ -110,18 +110,26 @@ def make_view(name: str, css: str) -> Callable[..., None]:
     if the server says the stream ended, ``on_stopped`` runs and the page reruns; if the server no
     longer knows the session (it restarted), the page reloads from its link. Returns what was
     clicked in it since the last run ("n:1:0", "w:1:0:2", "b:2:1", "p:x:y"; see
-    ``playground/toy/network.py``), or None."""
+    ``playground/toy/network.py``), or None; ``on_pick`` (a callback, run before the script as
+    a widget's is) receives it too."""
     component = st.components.v2.component(name, js=_JS, css=css, isolate_styles=False)
 
-    def view(html: str, *, key: str, stream: str = "", interval: float = 0.05, on_stopped=None) -> str | None:
+    def view(html: str, *, key: str, stream: str = "", interval: float = 0.05, on_stopped=None,
+             on_pick=None) -> str | None:
         version = st.session_state.get(f"_{key}_version", 0) + 1
         st.session_state[f"_{key}_version"] = version
+        picked = (lambda: on_pick(_picked(st.session_state.get(key)))) if on_pick else (lambda: None)
         result = component(data={"html": html, "version": version, "stream": stream,
                                   "interval": int(interval * 1000)},
-                           key=key, on_stopped_change=on_stopped or (lambda: None), on_pick_change=lambda: None)
-        picked = result.get("pick") if result else None
-        return picked.split("|", 1)[0] if isinstance(picked, str) else None
+                           key=key, on_stopped_change=on_stopped or (lambda: None), on_pick_change=picked)
+        return _picked(result)
     return view
+
+
+def _picked(result) -> str | None:
+    """What a view's "pick" event carried ("n:1:0", …), without the time that makes each click new."""
+    value = result.get("pick") if result else None
+    return value.split("|", 1)[0] if isinstance(value, str) else None
 
 
 # streamlit-drawable-canvas 0.13 sends a finished stroke only after its own 200 ms debounce

@@ -13,6 +13,7 @@ Streamlit side. Whatever a link says is repeated in a notice as plain text only.
 """
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from typing import Iterable
@@ -117,12 +118,17 @@ def read_link(page: str, controls: Iterable[str], settings_type, lessons: Iterab
 
 
 _MARKDOWN = set(string.punctuation)
+# GitHub-flavoured Markdown turns bare addresses (https://…, www.…, name@host) into links after
+# the escapes are undone, so no escape stops it; an invisible word joiner inside each does.
+JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?<=http:)(?=//)|(?<=https:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 
 
 def plain(text: str) -> str:
-    """``text`` for a Markdown element, shown as typed: every ASCII punctuation mark escaped, so
-    that nothing in it becomes a link, an image, an icon, a colour or a formula."""
-    return "".join("\\" + c if c in _MARKDOWN else c for c in text)
+    """``text`` for a Markdown element, shown as typed: every ASCII punctuation mark escaped, and
+    a word joiner (invisible) in every web or mail address, so that nothing in it becomes a link,
+    an image, an icon, a colour or a formula."""
+    return "".join("\\" + c if c in _MARKDOWN else c for c in _AUTOLINK.sub(JOINER, text))
 
 
 def show_notice(page: str) -> None:

@@ -69,10 +69,29 @@ def _problem_changed():
         st.session_state.head = heads_for(p)[0]
 
 
-_THUMB_CSS = (".ds-strip{display:flex;flex-wrap:wrap;gap:6px;margin-bottom:.3rem}.ds-strip .ds{margin:0;"
-              "width:56px;text-align:center}.ds-strip img{width:52px;height:52px;border:2px solid #ddd;"
-              "border-radius:4px}.ds-strip .on img{border-color:#0877bd;box-shadow:0 0 0 1px #0877bd}"
-              ".ds-strip figcaption{font-size:11px;color:#555;line-height:1.1}")
+_THUMB_CSS = ("[class*=st-key-ds_] button{width:60px;height:78px;min-height:0;padding:56px 0 0;border-radius:6px;"
+              "background-size:52px 52px;background-repeat:no-repeat;background-position:center 3px;"
+              "background-color:#fff;font-size:12px;line-height:1.1;color:#444;border:2px solid #ddd}"
+              "[class*=st-key-ds_] button p{font-size:12px;line-height:1.1;white-space:normal}"
+              "[class*=st-key-ds_] button[kind=primary]{border-color:#0877bd;box-shadow:0 0 0 1px #0877bd;color:#0877bd;"
+              "background-color:#eef6fc}.st-key-ds_strip{gap:4px}"
+              "[class*=st-key-ds_] button:hover{border-color:#7fb6dc;color:#0877bd}")
+
+
+def thumbnails_ui(names: list[str], locked: bool) -> None:
+    """The data sets as pictures: each a button whose face is the data set's points; a click
+    chooses that data set."""
+    chosen = st.session_state.dataset
+    faces = "".join(f".st-key-ds_{n} button{{background-image:url({thumbnail(n)})}}" for n in names)
+    st.html(f"<style>{_THUMB_CSS}{faces}</style>")
+    with st.container(horizontal=True, gap="small", key="ds_strip"):
+        for n in names:
+            st.button(DATASETS[n].label, key=f"ds_{n}", on_click=_choose_data, args=(n,), disabled=locked,
+                      type="primary" if n == chosen else "secondary", help=f"Train on {DATASETS[n].label.lower()}")
+
+
+def _choose_data(name: str) -> None:
+    st.session_state.dataset = name
 
 
 def data_ui(teacher: Teacher) -> dict:
@@ -80,10 +99,7 @@ def data_ui(teacher: Teacher) -> dict:
     problem = st.radio("Problem type", list(PROBLEMS), format_func=PROBLEMS.get, key="problem", horizontal=True,
                        disabled=teacher.locks("problem"), on_change=_problem_changed, label_visibility="collapsed")
     names = [n for n, d in DATASETS.items() if d.problem == problem]
-    cells = "".join(
-        f'<figure class="ds{" on" if n == st.session_state.dataset else ""}"><img src="{thumbnail(n)}"/>'
-        f'<figcaption>{DATASETS[n].label}</figcaption></figure>' for n in names)
-    st.markdown(f"<style>{_THUMB_CSS}</style><div class='ds-strip'>{cells}</div>", unsafe_allow_html=True)
+    thumbnails_ui(names, teacher.locks("dataset"))
     values = dict(problem=problem,
                   dataset=_choose("Data set", "dataset", DATASETS, lambda n: DATASETS[n].label, teacher, options=names),
                   noise=_slider("Noise (%)", "noise", teacher),
