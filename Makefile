@@ -29,6 +29,9 @@ test: install-test
 
 bench: install-test
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/learn.py
+	$(BIN)/python benchmarks/modelfile.py
+	$(BIN)/python benchmarks/hostile.py
 	$(BIN)/python benchmarks/ui.py
 	$(BIN)/python benchmarks/digits.py
 	$(BIN)/python benchmarks/draw.py

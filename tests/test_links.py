@@ -115,3 +115,16 @@ def test_draw_pen_width_comes_from_the_link(query, ok):
     at = open_page("draw", **query)
     assert at.slider(key="pen").value == (30 if ok else DrawSettings().pen)
     assert ("pen" in notice(at)) != ok
+
+
+def test_the_readme_lists_every_teacher_control_name_of_every_page():
+    """A teacher finds the hide=/lock= names in the README: exactly the names each page takes."""
+    import re
+
+    from playground.digits.settings import CONTROLS as DIGITS
+    from playground.draw.settings import CONTROLS as DRAW
+    from tests.conftest import ROOT
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for page, controls in (("toy lab", CONTROLS), ("digits lab", DIGITS), ("draw page", DRAW)):
+        listed = re.search(rf"- {page}: `([^`]*)`", readme, re.S).group(1).split()
+        assert sorted(listed) == sorted(controls), page
