@@ -69,3 +69,33 @@ def test_default_model_is_trained_once_then_loaded_from_the_file_it_saved(tmp_pa
     monkeypatch.setitem(dm.DRAW_MODEL, "epochs", 3)  # another recipe never loads the old file
     assert dm.load_or_train_default(directory=tmp_path)[2] == "trained"
     assert len(list(tmp_path.glob("default-digits-*.npz"))) == 2
+
+
+def test_each_layers_caption_counts_what_its_activation_means():
+    from engine.activations import ACTIVATIONS
+    from playground.draw.charts import RESPONSE, draw_view_html, layer_caption
+    assert set(RESPONSE) == set(ACTIVATIONS)
+    assert layer_caption(1, np.array([0.0, 1.5, 0.0, 2.0]), "relu") == "layer 1: 2 of 4 fire"
+    # Sigmoid is above 0 everywhere: "fire" would count every neuron; the middle of its range is 0.5.
+    sig = np.array([0.2, 0.6, 0.7, 0.1, 0.3])
+    assert layer_caption(2, sig, "sigmoid") == "layer 2: 2 of 5 above 0.5, the middle of sigmoid's range"
+    tanh = np.array([-0.9, 0.1, -0.2])
+    assert layer_caption(1, tanh, "tanh") == "layer 1: 1 of 3 above 0, the middle of tanh's range"
+    assert layer_caption(1, np.array([0.7, 3.0, 1.0]), "softplus") == "layer 1: strongest is neuron 2 (3.00)"
+    probs = np.full(10, 0.1)
+    view = draw_view_html(np.zeros((28, 28)), [sig, probs], None, "sigmoid")
+    assert "2 of 5 above 0.5" in view and "fire" not in view
+    assert "layer 1: 2 of 4 fire" in draw_view_html(np.zeros((28, 28)), [np.array([0.0, 1.5, 0.0, 2.0]), probs], None)
+
+
+def test_the_draw_page_offers_the_model_trained_in_the_digits_lab():
+    from tests.conftest import open_page
+    at = open_page("digits", hidden="16", activation="sigmoid", epochs="1")
+    run = at.session_state.digits.run
+    run.train(1)
+    at.switch_page("draw/page.py").run()
+    assert not at.exception
+    [switch] = [t for t in at.toggle if t.key == "draw_use_lab"]
+    assert switch.label == f"Use my digits-lab model (1 epoch, {run.history.last('test_acc'):.0%} validation accuracy)"
+    switch.set_value(True).run()
+    assert not at.exception and any("Read by your digits-lab model" in c.value for c in at.caption)

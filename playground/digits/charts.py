@@ -5,10 +5,15 @@ numbers, so a frame stays small.
 """
 from __future__ import annotations
 
+import html
+from typing import NamedTuple
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from engine.activations import ACTIVATIONS
+from engine.learn import NeuronSums
 from playground.shared.png import FONT, GREY, as_grid, downsample, png_uri, symmetric_range, tile
 
 DIGITS = [str(d) for d in range(10)]
@@ -85,3 +90,84 @@ def confusion_figure(cm: np.ndarray) -> go.Figure:
                       xaxis=dict(title="answered", type="category"),
                       yaxis=dict(title="true digit", type="category", autorange="reversed", scaleanchor="x"))
     return fig
+
+
+# --- one first-layer neuron's weighted sum, as pictures ---------------------------------------------
+# What each activation does to the sum z, in words a 15-year-old can follow.
+ACTIVATION_WORDS = {
+    "linear": "Linear passes z on unchanged: a = z.",
+    "relu": "ReLU keeps a positive z as it is and turns a negative z into 0.",
+    "tanh": "Tanh squashes z into the range −1 to 1 (0 stays 0).",
+    "sigmoid": "Sigmoid squashes z into the range 0 to 1 (z = 0 gives 0.5).",
+    "leaky_relu": "Leaky ReLU keeps a positive z as it is and multiplies a negative z by 0.01.",
+    "elu": "ELU keeps a positive z as it is; a negative z becomes eᶻ − 1, between −1 and 0.",
+    "gelu": "GELU is a smooth ReLU: about z when z is large, about 0 when z is very negative.",
+    "silu": "SiLU is a smooth ReLU (z × sigmoid(z)): about z when z is large, about 0 when z is very negative.",
+    "softplus": "Softplus is a smooth ReLU, ln(1 + eᶻ): always above 0, about z when z is large.",
+    "sine": "Sine takes sin(z), a wave between −1 and 1.",
+    "gaussian": "Gaussian gives e^(−z²): 1 when z is 0, close to 0 when z is far from 0.",
+}
+
+
+class NeuronParts(NamedTuple):
+    """Neuron j's weighted sum for one digit: the pictures (side, side) and the numbers."""
+    weights: np.ndarray
+    pixels: np.ndarray
+    product: np.ndarray  # pixel × weight: each pixel's share of the sum
+    total: float  # Σ pixel × weight
+    bias: float
+    z: float  # the engine's: total + bias
+    a: float  # the engine's: activation(z)
+
+
+def neuron_parts(sums: NeuronSums, j: int, side: int) -> NeuronParts:
+    """Neuron ``j`` (0-based) of the layer ``sums`` describes (``engine.learn.neuron_sums``)."""
+    x, w = np.asarray(sums.inputs, np.float64), np.asarray(sums.w, np.float64)[:, j]  # (side²,) each
+    product = x * w
+    return NeuronParts(w.reshape(side, side), x.reshape(side, side), product.reshape(side, side),
+                       float(product.sum()), float(sums.b[j]), float(sums.z[j]), float(sums.a[j]))
+
+
+def _num(v: float) -> str:
+    s = f"{v:.2f}"
+    return "0.00" if s == "-0.00" else s.replace("-", "−")
+
+
+def sum_lines(p: NeuronParts, activation: str) -> list[str]:
+    """``Σ pixel × weight = 3.42``, ``+ bias −0.51 = z = 2.91``, ``→ ReLU → a = 2.91``.
+
+    The bias, z and a are the engine's, rounded to 2 decimals. The sum is printed as z minus the
+    bias as printed (within 0.01 of Σ), so that the line adds up: rounding each on its own can
+    print 0.82 + 0.00 = 0.83, which would puzzle a student.
+    """
+    b, z = round(p.bias, 2), round(p.z, 2)
+    return [f"Σ pixel × weight = {_num(z - b)}", f"+ bias {_num(b)} = z = {_num(z)}",
+            f"→ {ACTIVATIONS[activation].label} → a = {_num(p.a)}"]
+
+
+def _fig(uri: str, caption: str, px: int) -> str:
+    return (f'<figure><img src="{uri}" width="{px}" height="{px}" alt="{html.escape(caption)}"/>'
+            f'<figcaption>{html.escape(caption, quote=False)}</figcaption></figure>')
+
+
+WEIGHTED_SUM_CSS = (
+    "<style>.nn-ws{display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px;font-family:" + FONT + "}"
+    ".nn-ws figure{margin:0;text-align:center}.nn-ws img{image-rendering:pixelated;border:1px solid #ccc;"
+    "display:block}.nn-ws figcaption{font-size:14px;color:#444;margin-top:3px;max-width:150px}"
+    ".nn-ws .op{font-size:34px;color:#555;padding-bottom:22px}"
+    ".nn-ws .sum{font-size:20px;line-height:1.6;font-variant-numeric:tabular-nums;padding-bottom:22px}</style>")
+
+
+def weighted_sum_html(p: NeuronParts, activation: str, neuron: int, digit: int, px: int = 140) -> str:
+    """Weights × pixels = what each pixel contributes, then the sum, the bias, z and a.
+
+    Weights and products on the orange (−) / blue (+) scale, each symmetric about its own
+    largest size; pixels in grey, black 0 to white 1, as the network gets them.
+    """
+    rw, rp = symmetric_range(p.weights), symmetric_range(p.product)
+    figs = (_fig(png_uri(p.weights, -rw, rw), f"neuron {neuron}'s weights", px) + '<div class="op">×</div>'
+            + _fig(png_uri(p.pixels, 0.0, 1.0, lut=GREY), f"digit #{digit}'s pixels", px) + '<div class="op">=</div>'
+            + _fig(png_uri(p.product, -rp, rp), "pixel × weight", px) + '<div class="op">→</div>')
+    formula = (f'<div class="sum" data-neuron="{neuron}" data-z="{p.z:.6g}">'
+               + "".join(f"<div>{html.escape(t)}</div>" for t in sum_lines(p, activation)) + "</div>")
+    return f'{WEIGHTED_SUM_CSS}<div class="nn-ws">{figs}{formula}</div>'

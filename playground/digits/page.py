@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import streamlit as st
 
 from engine.activations import ACTIVATIONS
 from engine.digits_data import SOURCES
+from engine.model import param_count
 from engine.optim import OPTIMISERS
 from playground.digits import charts as dc
-from playground.digits.run import DigitsRun
+from playground.digits.run import DigitsRun, size_formula
 from playground.digits.settings import AUGMENTATIONS, CONTROLS, FIELDS, MAX_LAYERS, MAX_NEURONS, DigitsSettings
 from playground.lessons import catalogue as lessons
 from playground.shared.fields import SettingsError
@@ -57,8 +59,9 @@ def _adopt(run: DigitsRun) -> None:
     seed(widget_values(run.settings), force=True)
 
 
-def controls_ui(teacher: Teacher) -> dict:
-    """The settings the widgets ask for (sidebar); ranges from the settings' own table."""
+def controls_ui(teacher: Teacher) -> tuple[dict, st.delta_generator.DeltaGenerator]:
+    """The settings the widgets ask for (sidebar); ranges from the settings' own table. Also the
+    place under the layer inputs where the page writes the network's size once they are applied."""
     locks = teacher.locks
 
     def stepped(label, name, fmt=lambda v: f"{v:g}"):
@@ -78,6 +81,7 @@ def controls_ui(teacher: Teacher) -> dict:
         cols = st.columns(2)
         v["hidden"] = tuple(int(cols[i % 2].number_input(f"Layer {i + 1} neurons", 1, MAX_NEURONS, key=f"hidden_{i}",
                                                          disabled=locks("hidden"))) for i in range(n))
+        size = st.empty()
         v["activation"] = st.selectbox("Activation", list(ACTIVATIONS), format_func=lambda a: ACTIVATIONS[a].label,
                                        key="activation", disabled=locks("activation"))
         st.subheader("Training")
@@ -93,7 +97,7 @@ def controls_ui(teacher: Teacher) -> dict:
         f = FIELDS["seed"]
         v["seed"] = st.number_input("Seed", f.lo, f.hi, key="seed", disabled=locks("seed"),
                                     help="Fixes the starting weights, the shuffling and which digits are held out")
-    return v
+    return v, size
 
 
 def _set_playing(playing: bool):
@@ -117,7 +121,8 @@ def toolbar(session: DigitsSession) -> None:
              icon=":material/replay:", help="The same starting weights again; training starts from epoch 0")
     c.progress(run.epoch / run.settings.epochs,
                text=f"Epoch {run.epoch} of {run.settings.epochs} · {len(run.digits.y_train):,} training digits, "
-                    f"{len(run.digits.y_val):,} held out for validation")
+                    f"{len(run.digits.y_val):,} held out for validation · {param_count(run.config.spec):,} weights "
+                    "and biases")
 
 
 def inside(run: DigitsRun) -> None:
@@ -136,6 +141,49 @@ def inside(run: DigitsRun) -> None:
         true = int(run.digits.y_val[index])
         st.markdown(f"**The network's answer** · true digit **{true}**")
         st.plotly_chart(dc.probabilities_figure(acts[-1], true), key="dg_probs", config={"displayModeBar": False})
+
+
+def _new_digit():
+    st.session_state.pop("first_neuron", None)  # the next run starts at this digit's strongest neuron
+
+
+def choose_digit_and_neuron(run: DigitsRun) -> None:
+    """The validation digit to look inside and, with a hidden layer, the first-layer neuron whose
+    weighted sum to show (at first the one with the highest output for this digit)."""
+    n_val = len(run.digits.y_val)
+    if not 0 <= st.session_state.get("digit", 0) < n_val:  # fewer validation digits than before
+        st.session_state.digit = 0
+    digit, neuron, _ = st.columns([1, 1, 1.2])
+    index = digit.number_input(f"Validation digit to look inside (0 to {n_val - 1})", 0, n_val - 1, key="digit",
+                               on_change=_new_digit)
+    if not run.settings.hidden:
+        return
+    width = run.settings.hidden[0]
+    if not 1 <= st.session_state.get("first_neuron", 0) <= width:
+        st.session_state.first_neuron = int(np.argmax(run.first_layer_sums(index % n_val).a)) + 1
+    neuron.number_input(f"First-layer neuron to look at (1 to {width})", 1, width, key="first_neuron",
+                        help="At first, and whenever you choose another digit: the neuron with the highest "
+                             "output for that digit")
+
+
+def weighted_sum(run: DigitsRun, explain: bool) -> None:
+    """One first-layer neuron adding up the chosen digit: weights × pixels, the sum, z and a."""
+    if not run.settings.hidden:
+        st.markdown("**How a first-layer neuron adds up the digit**")
+        st.info("This network has no hidden layer: each output neuron adds up the pixels itself. Add a hidden "
+                "layer to look inside one of its neurons.", icon=":material/info:")
+        return
+    index = st.session_state.get("digit", 0) % len(run.digits.y_val)
+    sums = run.first_layer_sums(index)
+    j = min(max(st.session_state.get("first_neuron", 1), 1), len(sums.a)) - 1
+    top = ": the highest output in layer 1 for this digit" if j == int(np.argmax(sums.a)) else ""
+    st.markdown(f"**How neuron {j + 1} of layer 1 adds up digit #{index}**{top}")
+    st.html(dc.weighted_sum_html(dc.neuron_parts(sums, j, run.digits.side), run.settings.activation, j + 1, index))
+    if explain:
+        st.caption("Each pixel's brightness (0 for black, 1 for white) times its weight: in the third picture, blue "
+                   "pixels push this neuron up, orange ones push it down, and black pixels add nothing. Added up, "
+                   "with the bias, they make z. " + dc.ACTIVATION_WORDS[run.settings.activation]
+                   + " The result a is what this neuron passes on to the next layer.")
 
 
 def goal(session: DigitsSession) -> None:
@@ -168,6 +216,7 @@ def live() -> None:
     st.plotly_chart(dc.metrics_figure(h.series("train_loss"), h.series("test_loss"), h.series("train_acc"),
                                       h.series("test_acc")), key="dg_metrics", config={"displayModeBar": False})
     inside(run)
+    weighted_sum(run, session.teacher.explain)
     if run.settings.hidden:
         st.markdown("**What each first-layer neuron looks for**" + (
             " (its weights as an image: blue pixels excite it, orange ones inhibit it)"
@@ -209,7 +258,7 @@ def main() -> None:
     with link:
         copy_link(key="digits_copy")
     show_notice("digits")
-    values = controls_ui(teacher)
+    values, size = controls_ui(teacher)
     with st.sidebar:
         st.subheader("Model file")
         model_file_ui(run, prefix="digits", adopt=_adopt)
@@ -221,14 +270,15 @@ def main() -> None:
             st.toast(message, icon=":material/restart_alt:")
     except SettingsError as e:
         st.error(f"Not applied: {e}. The last good settings stay in force.", icon=":material/block:")
+    size.caption(size_formula(run.config.spec.sizes)
+                 + (" (each layer: inputs × neurons weights, plus one bias per neuron)" if teacher.explain else ""))
     if run.notice:
         st.warning(run.notice, icon=":material/wifi_off:")
     toolbar(session)
     if run.divergence:
-        st.error("Training diverged: the loss became NaN or blew up. Lower the learning rate and press Reset.",
-                 icon=":material/warning:")
-    st.number_input(f"Validation digit to look inside (0 to {len(run.digits.y_val) - 1})", 0,
-                    len(run.digits.y_val) - 1, key="digit")
+        st.error("Training diverged: the loss became NaN or blew up. Lower the learning rate, then press Continue "
+                 "to go on from the last good weights, or Reset to start again.", icon=":material/warning:")
+    choose_digit_and_neuron(run)
     st.fragment(live, run_every=TICK_SECONDS if session.playing else None)()
     if run.epoch > 0 and not session.playing:
         st.divider()

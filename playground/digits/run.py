@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Sequence
 
 import jax.numpy as jnp
 import numpy as np
 
 from engine.digits_data import Digits, load, split
 from engine.inspect import layer_activations
+from engine.learn import NeuronSums, neuron_sums
 from engine.model import MLPSpec
 from engine.train import Data, TrainConfig, make_hparams
 from playground.digits.settings import LABELS, RESET_FIELDS, DigitsSettings
@@ -18,6 +20,17 @@ from playground.shared.run import Run
 def cached_source(name: str) -> tuple[Digits, str | None]:
     """Each source is read (or downloaded) once per server process."""
     return load(name)
+
+
+def size_formula(sizes: Sequence[int]) -> str:
+    """The network's size written out: ``784×512 + 512 + 512×10 + 10 = 407,050 weights and biases``.
+
+    Each layer adds inputs × neurons weights and one bias per neuron; ``sizes`` runs from the
+    inputs through the hidden layers to the outputs.
+    """
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    terms = " + ".join(f"{a}×{b} + {b}" for a, b in pairs)
+    return f"{terms} = {sum(a * b + b for a, b in pairs):,} weights and biases"
 
 
 class DigitsRun(Run):
@@ -80,6 +93,12 @@ class DigitsRun(Run):
         """Every layer's activation for validation digit ``index``; the last is the class probabilities."""
         x = jnp.asarray(self.digits.x_val[index:index + 1])
         return [np.asarray(a[0]) for a in layer_activations(self.state.params, self.config.spec, x)]
+
+    def first_layer_sums(self, index: int) -> NeuronSums:
+        """The first layer's weighted sums for validation digit ``index``, as the engine computes
+        them: its pixels (n_in,), weights (n_in, width), biases, z and activation a (width,)."""
+        sums = neuron_sums(self.state.params, self.config.spec, jnp.asarray(self.digits.x_val[index]))[0]
+        return NeuronSums(*(np.asarray(v) for v in sums))
 
     def first_layer_weights(self, k: int = 64) -> np.ndarray:
         """The first hidden layer's weights as images: (min(k, width), side, side)."""

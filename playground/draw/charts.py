@@ -21,8 +21,37 @@ def img_html(uri: str, caption: str, px: int, pixelated: bool = True) -> str:
     return f'<figure class="nn-fig"><img src="{uri}" style="{style}"/><figcaption>{caption}</figcaption></figure>'
 
 
-def draw_view_html(img: np.ndarray, acts: list[np.ndarray], first_weights: np.ndarray | None) -> str:
-    """Everything the draw page shows about one drawing, as one block of HTML."""
+# How to say which neurons of a hidden layer respond, by activation: (threshold, words), read as
+# "12 of 64 <words>". ReLU-like activations give (about) 0 for a negative sum, so above 0 is
+# "fire"; bounded ones are counted above the middle of their range; softplus is above 0 for every
+# input and has no top, so a count would say nothing: its strongest neuron is named instead (None).
+RESPONSE: dict[str, tuple[float, str] | None] = {
+    "relu": (0.0, "fire"), "leaky_relu": (0.0, "fire"), "elu": (0.0, "fire"), "gelu": (0.0, "fire"),
+    "silu": (0.0, "fire"),
+    "linear": (0.0, "above 0"),
+    "tanh": (0.0, "above 0, the middle of tanh's range"),
+    "sine": (0.0, "above 0, the middle of sine's range"),
+    "sigmoid": (0.5, "above 0.5, the middle of sigmoid's range"),
+    "gaussian": (0.5, "above 0.5, half their peak"),
+    "softplus": None,
+}
+
+
+def layer_caption(i: int, a: np.ndarray, activation: str) -> str:
+    """``layer 1: 37 of 64 fire`` (ReLU-like), ``… above 0.5, the middle of sigmoid's range``, or
+    ``layer 1: strongest is neuron 12 (4.31)``."""
+    rule = RESPONSE[activation]
+    if rule is None:
+        j = int(np.argmax(a))
+        return f"layer {i}: strongest is neuron {j + 1} ({a[j]:.2f})"
+    threshold, words = rule
+    return f"layer {i}: {int((a > threshold).sum())} of {len(a)} {words}"
+
+
+def draw_view_html(img: np.ndarray, acts: list[np.ndarray], first_weights: np.ndarray | None,
+                   activation: str = "relu") -> str:
+    """Everything the draw page shows about one drawing, as one block of HTML; ``activation`` is
+    the hidden layers' (``spec.activation``)."""
     probs = acts[-1]
     guess = int(np.argmax(probs))
     head = (f"<div class='nn-guess'>It looks like a <b data-draw-guess='{guess}'>{guess}</b> "
@@ -31,14 +60,14 @@ def draw_view_html(img: np.ndarray, acts: list[np.ndarray], first_weights: np.nd
     for i, a in enumerate(acts[:-1]):
         grid = as_grid(a)
         r = symmetric_range(np.nan_to_num(grid))
-        figs.append(img_html(png_uri(np.nan_to_num(grid), -r, r), f"layer {i + 1}: {int((a > 0).sum())} of {len(a)} fire",
-                             150))
+        figs.append(img_html(png_uri(np.nan_to_num(grid), -r, r), layer_caption(i + 1, a, activation), 150))
     html = head + bars_html(probs) + f"<div class='nn-figs'>{''.join(figs)}</div>"
     if first_weights is not None and len(first_weights):
         r = symmetric_range(first_weights)
         mosaic = tile(first_weights / r, len(first_weights))
-        html += ("<div class='nn-cap'><b>The first-layer neurons that fired most</b> and what each looks for "
-                 "(blue pixels excite it)</div>" + img_html(png_uri(mosaic, -1.0, 1.0), "", 600, pixelated=False))
+        html += ("<div class='nn-cap'><b>The first-layer neurons with the highest output</b> for this drawing, and "
+                 "what each looks for: its weights (blue pixels push it up, orange ones down)</div>"
+                 + img_html(png_uri(mosaic, -1.0, 1.0), "", 600, pixelated=False))
     return f"<div class='nn-draw'>{html}</div>"
 
 

@@ -56,9 +56,12 @@ def _clear():
 def model_choice():
     """The model to read with: the default one, a fine-tuned copy, or the digits lab's."""
     params, spec = st.session_state.get("draw_model") or default_model()
-    lab = st.session_state.get("digits_run")
+    session = st.session_state.get("digits")  # the digits lab's DigitsSession, once it was opened
+    lab = session.run if session is not None else None
     if lab is not None and lab.digits.side == 28 and lab.epoch > 0:
-        if st.toggle(f"Use my digits-lab model ({lab.epoch} epochs, {lab.history.last('test_acc'):.0%})",
+        accuracy = lab.history.last("test_acc")  # the engine's "test" slot holds the validation digits
+        epochs = f"{lab.epoch} epoch{'s' if lab.epoch != 1 else ''}"
+        if st.toggle(f"Use my digits-lab model ({epochs}, {accuracy:.0%} validation accuracy)",
                      key="draw_use_lab"):
             return lab.state.params, lab.config.spec, "your digits-lab model"
     return params, spec, "the fine-tuned model" if "draw_model" in st.session_state else "the default model"
@@ -100,7 +103,7 @@ def through_the_network(img: np.ndarray, params, spec) -> None:
     if len(acts) > 1:
         w = np.asarray(jax.device_get(params[0][0]))  # (784, width)
         top = w[:, np.argsort(-acts[0])[:8]].T.reshape(-1, 28, 28)
-    draw_view(draw_view_html(img, acts, top), key="draw_view")
+    draw_view(draw_view_html(img, acts, top, spec.activation), key="draw_view")
 
 
 LAYOUT = [1, 1.6]  # canvas column, reading column
