@@ -196,3 +196,18 @@ def test_clicking_a_data_set_picture_chooses_that_data_set(page, server):
     wait_idle(page)
     assert page.get_by_label("Data set").input_value() == "Exclusive or"
     assert page.locator(".st-key-ds_xor button[kind=primary]").count() >= 1 and epoch(page) == 0
+
+
+def test_the_digits_progress_line_advances_with_the_epochs(page, server):
+    """While training (not only once done): the bar said "Epoch 0 of 40" while the Epoch figure read 14."""
+    import re
+    page.goto(f"{server}/digits?source=sklearn8&hidden=16&epochs=60")
+    wait_idle(page)
+    page.get_by_role("button", name="Train").click()
+    metric = page.locator("[data-testid=stMetricValue]").first
+    assert wait_for(lambda: metric.count() and int(metric.inner_text()) >= 3, 120)
+    bar = page.locator("[data-testid=stProgress]")
+    shown = int(re.search(r"Epoch (\d+) of 60", bar.first.inner_text()).group(1))
+    assert shown >= 2 and bar.count() == 1  # it moves with the epochs, redrawn in place
+    page.get_by_role("button", name="Pause").click()
+    wait_idle(page)

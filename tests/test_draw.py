@@ -99,3 +99,20 @@ def test_the_draw_page_offers_the_model_trained_in_the_digits_lab():
     assert switch.label == f"Use my digits-lab model (1 epoch, {run.history.last('test_acc'):.0%} validation accuracy)"
     switch.set_value(True).run()
     assert not at.exception and any("Read by your digits-lab model" in c.value for c in at.caption)
+
+
+def test_teach_it_never_labels_a_drawing_by_itself():
+    """One click on Add used to file a drawn 7 as a 0 (the label's default)."""
+    import numpy as np
+
+    from tests.conftest import open_page
+    at = open_page("draw")
+    at.session_state["draw_img"] = np.zeros((28, 28), np.float32)
+    assert at.selectbox(key="draw_label").value is None
+    at.button(key="draw_add").click().run()
+    assert at.session_state["draw_examples"] == [] and any("Choose which digit" in w.value for w in at.warning)
+    at.selectbox(key="draw_label").set_value(7).run()
+    at.session_state["draw_img"] = np.zeros((28, 28), np.float32)  # the canvas's last drawing (none in AppTest)
+    at.button(key="draw_add").click().run()
+    assert [y for _, y in at.session_state["draw_examples"]] == [7]
+    assert at.selectbox(key="draw_label").value is None  # the next drawing is labelled afresh

@@ -119,10 +119,15 @@ def toolbar(session: DigitsSession) -> None:
              use_container_width=True, icon=":material/pause:" if playing else ":material/play_arrow:")
     b.button("Reset", key="reset", on_click=_reset, use_container_width=True, disabled=session.teacher.locks("reset"),
              icon=":material/replay:", help="The same starting weights again; training starts from epoch 0")
-    c.progress(run.epoch / run.settings.epochs,
-               text=f"Epoch {run.epoch} of {run.settings.epochs} · {len(run.digits.y_train):,} training digits, "
-                    f"{len(run.digits.y_val):,} held out for validation · {param_count(run.config.spec):,} weights "
-                    "and biases")
+    return c
+
+
+def progress(run: DigitsRun) -> None:
+    """The progress line: redrawn with every epoch (inside the live fragment)."""
+    st.progress(run.epoch / run.settings.epochs,
+                text=f"Epoch {run.epoch} of {run.settings.epochs} · {len(run.digits.y_train):,} training digits, "
+                     f"{len(run.digits.y_val):,} held out for validation · {param_count(run.config.spec):,} weights "
+                     "and biases")
 
 
 def inside(run: DigitsRun) -> None:
@@ -199,7 +204,7 @@ def goal(session: DigitsSession) -> None:
 
 
 @guarded
-def live() -> None:
+def live(progress_slot) -> None:
     session: DigitsSession = st.session_state.digits
     run = session.run
     if session.playing:
@@ -207,6 +212,8 @@ def live() -> None:
         if run.done:
             session.playing = False
             st.rerun(scope="app")
+    with progress_slot:
+        progress(run)
     h = run.history
     goal(session)
     a, b, c = st.columns(3)
@@ -274,12 +281,12 @@ def main() -> None:
                  + (" (each layer: inputs × neurons weights, plus one bias per neuron)" if teacher.explain else ""))
     if run.notice:
         st.warning(run.notice, icon=":material/wifi_off:")
-    toolbar(session)
+    progress_slot = toolbar(session).empty()
     if run.divergence:
         st.error("Training diverged: the loss became NaN or blew up. Lower the learning rate, then press Continue "
                  "to go on from the last good weights, or Reset to start again.", icon=":material/warning:")
     choose_digit_and_neuron(run)
-    st.fragment(live, run_every=TICK_SECONDS if session.playing else None)()
+    st.fragment(live, run_every=TICK_SECONDS if session.playing else None)(progress_slot)
     if run.epoch > 0 and not session.playing:
         st.divider()
         results(run)

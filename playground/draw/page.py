@@ -67,12 +67,15 @@ def model_choice():
     return params, spec, "the fine-tuned model" if "draw_model" in st.session_state else "the default model"
 
 
-def _add(label: int) -> None:
+def _add(label: int | None) -> None:
     img = st.session_state.get("draw_img")
     if img is None:
         st.session_state.draw_msg = "Draw a digit first, then add it."
+    elif label is None:
+        st.session_state.draw_msg = "Choose which digit you drew first (This is a …), then add it."
     else:
         st.session_state.setdefault("draw_examples", []).append((img.reshape(-1), int(label)))
+        st.session_state.draw_label = None  # the next drawing is labelled afresh, never by accident
 
 
 def teach() -> None:
@@ -81,7 +84,8 @@ def teach() -> None:
     with st.expander("Teach it: label your drawing and fine-tune", expanded=False):
         drawings = st.session_state.setdefault("draw_examples", [])
         a, b = st.columns([1, 2], vertical_alignment="bottom")
-        label = a.selectbox("This is a", list(range(10)), key="draw_label")
+        label = a.selectbox("This is a", list(range(10)), key="draw_label", index=None, placeholder="choose…",
+                            help="The digit you meant: the network learns it from your drawing")
         b.button("Add to the training set", key="draw_add", on_click=_add, args=(label,))
         if msg := st.session_state.pop("draw_msg", None):
             st.warning(msg, icon=":material/draw:")
