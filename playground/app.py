@@ -19,9 +19,12 @@ configure_jax()
 st.set_page_config(page_title="nn-playground", page_icon="🧠", layout="wide",
                    initial_sidebar_state="collapsed")
 
+# Room for the labs on a projector's 1024×768: narrower side margins than Streamlit's wide layout.
+st.html("<style>.block-container{padding-top:3.6rem;padding-bottom:1rem}"
+        "@media (max-width:1300px){.block-container{padding-left:1.2rem;padding-right:1.2rem}}</style>")
 st.navigation([
     st.Page(HERE / "toy" / "page.py", title="Toy lab", icon=":material/tune:", default=True, url_path="toy"),
     st.Page(HERE / "digits" / "page.py", title="Digits lab", icon=":material/pin:", url_path="digits"),
     st.Page(HERE / "draw" / "page.py", title="Draw a digit", icon=":material/draw:", url_path="draw"),
     st.Page(HERE / "lessons" / "page.py", title="Lessons", icon=":material/school:", url_path="lessons"),
-]).run()
+], position="top").run()

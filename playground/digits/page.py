@@ -60,38 +60,42 @@ def _adopt(run: DigitsRun) -> None:
 
 
 def controls_ui(teacher: Teacher) -> tuple[dict, st.delta_generator.DeltaGenerator]:
-    """The settings the widgets ask for (sidebar); ranges from the settings' own table. Also the
-    place under the layer inputs where the page writes the network's size once they are applied."""
+    """The settings the widgets ask for: the main ones on the page (digits, network, activation,
+    learning rate, epochs), the rest in the sidebar; ranges from the settings' own table. Also
+    the place under the layer inputs where the page writes the network's size once applied."""
     locks = teacher.locks
 
-    def stepped(label, name, fmt=lambda v: f"{v:g}"):
-        return st.select_slider(label, list(FIELDS[name].options), key=name, format_func=fmt, disabled=locks(name))
+    def stepped(where, label, name, fmt=lambda v: f"{v:g}", **kw):
+        return where.select_slider(label, list(FIELDS[name].options), key=name, format_func=fmt,
+                                   disabled=locks(name), **kw)
 
-    def slider(label, name):
+    def slider(where, label, name, **kw):
         f = FIELDS[name]
-        return st.slider(label, f.lo, f.hi, step=f.step, key=name, disabled=locks(name))
+        return where.slider(label, f.lo, f.hi, step=f.step, key=name, disabled=locks(name), **kw)
 
+    n = st.session_state.get("hidden", 0)
+    cols = st.columns([2.4, 1.3, 1.5, 1.6, 1.3] + [0.9] * n, vertical_alignment="bottom")
+    v = dict(source=cols[0].selectbox("Digits", list(SOURCES), format_func=lambda k: SOURCES[k].label, key="source",
+                                      disabled=locks("source")),
+             activation=cols[1].selectbox("Activation", list(ACTIVATIONS), format_func=lambda a: ACTIVATIONS[a].label,
+                                          key="activation", disabled=locks("activation"),
+                                          help="What each hidden neuron does to its weighted sum"),
+             learning_rate=stepped(cols[2], "Learning rate", "learning_rate",
+                                   help="How big a step each weight takes against its gradient"),
+             epochs=slider(cols[3], "Epochs", "epochs", help="How many times training goes through every "
+                                                             "training digit"))
+    n = cols[4].number_input("Hidden layers", 0, MAX_LAYERS, key="hidden", disabled=locks("hidden"))
+    v["hidden"] = tuple(int(cols[5 + i].number_input(f"Layer {i + 1}", 1, MAX_NEURONS, key=f"hidden_{i}",
+                                                     disabled=locks("hidden"))) for i in range(min(n, len(cols) - 5)))
     with st.sidebar:
-        st.subheader("Data")
-        v = dict(source=st.selectbox("Digits", list(SOURCES), format_func=lambda n: SOURCES[n].label, key="source",
-                                     disabled=locks("source")),
-                 val_ratio=slider("Held out for validation (%)", "val_ratio"))
-        st.subheader("Network")
-        n = st.number_input("Hidden layers", 0, MAX_LAYERS, key="hidden", disabled=locks("hidden"))
-        cols = st.columns(2)
-        v["hidden"] = tuple(int(cols[i % 2].number_input(f"Layer {i + 1} neurons", 1, MAX_NEURONS, key=f"hidden_{i}",
-                                                         disabled=locks("hidden"))) for i in range(n))
+        st.subheader("More settings")
         size = st.empty()
-        v["activation"] = st.selectbox("Activation", list(ACTIVATIONS), format_func=lambda a: ACTIVATIONS[a].label,
-                                       key="activation", disabled=locks("activation"))
-        st.subheader("Training")
+        v["val_ratio"] = slider(st, "Held out for validation (%)", "val_ratio")
         v["optimiser"] = st.selectbox("Optimiser", list(OPTIMISERS), format_func=lambda o: OPTIMISERS[o].label,
                                       key="optimiser", disabled=locks("optimiser"))
-        v["learning_rate"] = stepped("Learning rate", "learning_rate")
-        v["batch_size"] = stepped("Batch size", "batch_size", str)
-        v["epochs"] = slider("Epochs", "epochs")
-        v["weight_decay"] = stepped("Weight decay (L2)", "weight_decay")
-        v["dropout"] = slider("Dropout", "dropout")
+        v["batch_size"] = stepped(st, "Batch size", "batch_size", str)
+        v["weight_decay"] = stepped(st, "Weight decay (L2)", "weight_decay")
+        v["dropout"] = slider(st, "Dropout", "dropout")
         v["augment"] = st.selectbox("Augmentation (28×28 digits)", list(AUGMENTATIONS), format_func=AUGMENTATIONS.get,
                                     key="augment", disabled=locks("augment"))
         f = FIELDS["seed"]

@@ -43,7 +43,9 @@ def _fmt(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:.3g}"
 
 
-SVG_CSS = (".nn-plot text{font:11px " + FONT + ";fill:#555}.nn-plot .ax{stroke:#bbb;stroke-width:1}"
+# Text sizes are in the charts' own units; drawn at about 0.85 of that on a projector's 1024×768,
+# every label stays at 14 px or more on screen.
+SVG_CSS = (".nn-plot text{font:16px " + FONT + ";fill:#444}.nn-plot .ax{stroke:#bbb;stroke-width:1}"
            ".nn-plot .tr{stroke:#fff;stroke-width:1}.nn-plot .te{stroke:#222;stroke-width:1.3}"
            ".nn-plot .band{fill:transparent}.nn-plot .band:hover{fill:rgba(0,0,0,.06)}")
 
@@ -53,7 +55,7 @@ def decision_map_svg(out: np.ndarray, points_train, y_train, points_test, y_test
     """The output over the plane as an image, the points on top, axis ticks around it; ``pin``
     (x, y) is ringed. A click on the map picks the training point nearest to it (the page's
     view element sends where)."""
-    pad_l, pad_b, pad_t = 28, 24, 6
+    pad_l, pad_b, pad_t = 32, 26, 8
     side = size - pad_l - 6
     to_x = lambda v: pad_l + (v + domain) / (2 * domain) * side
     to_y = lambda v: pad_t + (domain - v) / (2 * domain) * side
@@ -63,8 +65,8 @@ def decision_map_svg(out: np.ndarray, points_train, y_train, points_test, y_test
         p, y = np.asarray(p, np.float32), np.asarray(y, np.float32)
         return _dots(p.tobytes(), y.tobytes(), cls, regression, domain, side, pad_l, pad_t)
     ticks = range(-int(domain), int(domain) + 1, 2)
-    axes = "".join(f'<text x="{to_x(t):.1f}" y="{pad_t + side + 15}" text-anchor="middle">{t}</text>'
-                   f'<text x="{pad_l - 5}" y="{to_y(t) + 4:.1f}" text-anchor="end">{t}</text>' for t in ticks)
+    axes = "".join(f'<text x="{to_x(t):.1f}" y="{pad_t + side + 19}" text-anchor="middle">{t}</text>'
+                   f'<text x="{pad_l - 5}" y="{to_y(t) + 5:.1f}" text-anchor="end">{t}</text>' for t in ticks)
     body = (f'<image href="{uri}" x="{pad_l}" y="{pad_t}" width="{side}" height="{side}" preserveAspectRatio="none"/>'
             f'<rect x="{pad_l}" y="{pad_t}" width="{side}" height="{side}" fill="none" class="ax"/>'
             + dots(points_train, y_train, "tr") + (dots(points_test, y_test, "te") if show_test else "") + axes
@@ -93,12 +95,12 @@ def _dots(points: bytes, y: bytes, cls: str, regression: bool, domain: float, si
     return "".join(paths)
 
 
-def loss_svg(train_loss, test_loss, train_acc=None, test_acc=None, width=360, height=150) -> str:
+def loss_svg(train_loss, test_loss, train_acc=None, test_acc=None, width=360, height=180) -> str:
     """Train and test loss per epoch (solid) and accuracy (dotted, right axis, 0 to 100 %).
 
     Hovering anywhere over the plot shows the values at that epoch.
     """
-    pad_l, pad_r, pad_t, pad_b = 40, 34 if train_acc is not None else 8, 22, 34
+    pad_l, pad_r, pad_t, pad_b = 44, 40 if train_acc is not None else 8, 46, 38
     w, h = width - pad_l - pad_r, height - pad_t - pad_b
     n = len(train_loss)
     last = max(n - 1, 1)
@@ -123,16 +125,18 @@ def loss_svg(train_loss, test_loss, train_acc=None, test_acc=None, width=360, he
     legend = [("train loss", "#666", ""), ("test loss", "#0877bd", "")]
     if train_acc is not None:
         lines += path(train_acc, sa, "l-tra", 'stroke-dasharray="2,3"') + path(test_acc, sa, "l-tea", 'stroke-dasharray="2,3"')
-        legend += [("train acc.", "#999", "2,3"), ("test acc.", "#f59322", "2,3")]
+        legend += [("train accuracy", "#999", "2,3"), ("test accuracy", "#f59322", "2,3")]
     yt = "".join(f'<text x="{pad_l - 4}" y="{sy(v) + 4:.1f}" text-anchor="end">{_fmt(v)}</text>'
                  f'<line x1="{pad_l}" x2="{pad_l + w}" y1="{sy(v):.1f}" y2="{sy(v):.1f}" stroke="#eee"/>'
                  for v in _ticks(0, top, 3))
-    xt = "".join(f'<text x="{sx(v):.1f}" y="{pad_t + h + 15}" text-anchor="middle">{_fmt(v)}</text>'
+    xt = "".join(f'<text x="{sx(v):.1f}" y="{pad_t + h + 17}" text-anchor="middle">{_fmt(v)}</text>'
                  for v in _ticks(0, last, 4) if v == int(v))
     at = "" if train_acc is None else "".join(
         f'<text x="{pad_l + w + 4}" y="{sa(v) + 4:.1f}">{v:.0%}</text>' for v in (0, 0.5, 1))
-    leg = "".join(f'<line x1="{pad_l + i * 82}" x2="{pad_l + i * 82 + 16}" y1="9" y2="9" stroke="{c}" stroke-width="2" '
-                  f'stroke-dasharray="{d}"/><text x="{pad_l + i * 82 + 20}" y="13">{t}</text>'
+    # Two rows: loss, then accuracy, so that the labels can be large.
+    leg = "".join(f'<line x1="{pad_l + i % 2 * 140}" x2="{pad_l + i % 2 * 140 + 18}" y1="{10 + i // 2 * 19}" '
+                  f'y2="{10 + i // 2 * 19}" stroke="{c}" stroke-width="2.5" stroke-dasharray="{d}"/>'
+                  f'<text x="{pad_l + i % 2 * 140 + 23}" y="{15 + i // 2 * 19}">{t}</text>'
                   for i, (t, c, d) in enumerate(legend))
     bands = []
     for k in range(min(n, BANDS)):
@@ -163,17 +167,17 @@ MAX_NODES = 8 * 16 + 7 + 1  # the toy lab's largest network: 7 inputs, 8 layers 
 # browser restyle the whole page on every redraw). Hover rule: neuron k shows its zoom k.
 LIVE_CSS = (
     ".nn-live{display:flex;gap:18px;align-items:flex-start;flex-wrap:wrap}"
-    ".nn-live>.nn-left{flex:3 1 420px;min-width:0}.nn-live>.nn-right{flex:1.9 1 280px;min-width:0}"
-    ".nn-rate{font-size:12px;color:#777}"
+    ".nn-live>.nn-left{flex:3 1 360px;min-width:0}.nn-live>.nn-right{flex:1.9 1 250px;min-width:0}"
+    ".nn-rate{font-size:14px;color:#666}"
     ".nn-goal{font-size:14px;background:#eef6fc;border-left:4px solid #0877bd;padding:6px 10px;margin-bottom:8px;"
     "border-radius:4px}.nn-goal-title{font-weight:600}.nn-goal-done{color:#1a7f37}.nn-goal-now{color:#555}"
-    ".nn-stats{display:flex;gap:14px;align-items:flex-end;flex-wrap:wrap}.nn-stats .k{font-size:12px;color:#666}"
+    ".nn-stats{display:flex;gap:14px;align-items:flex-end;flex-wrap:wrap}.nn-stats .k{font-size:14px;color:#555}"
     ".nn-stats .v{font-size:20px;font-variant-numeric:tabular-nums}.nn-stats .st-big .v{font-size:30px;font-weight:600}"
-    ".nn-svg .lbl{font:12px " + FONT + ";fill:#333}.nn-svg .hdr{font:bold 12px " + FONT + ";fill:#444}"
+    ".nn-svg .lbl{font:18px " + FONT + ";fill:#333}.nn-svg .hdr{font:bold 18px " + FONT + ";fill:#444}"
     ".nn-svg .hit{stroke:transparent;stroke-width:9}.nn-svg .w:hover line:first-child{stroke:#111}"
     ".nn-svg .zoom{display:none;pointer-events:none}"
     ".nn-svg .pin,.nn-map .pin{fill:none;stroke:#111;stroke-width:2;pointer-events:none}"
-    ".nn-svg .note{font:bold 11px " + FONT + ";fill:#111}.nn-svg .node,.nn-svg .w,.nn-svg .bias{cursor:pointer}"
+    ".nn-svg .note{font:bold 15px " + FONT + ";fill:#111}.nn-svg .node,.nn-svg .w,.nn-svg .bias{cursor:pointer}"
     ".nn-svg .node.on>rect.frame{stroke:#111;stroke-width:3}.nn-svg .w.on line:first-child{stroke:#111}"
     ".nn-svg .bias.on{stroke:#111;stroke-width:2}.nn-map image{cursor:crosshair}"
     + ",".join(f"#nn-n{k}:hover~#nn-z{k}" for k in range(MAX_NODES)) + "{display:inline}"

@@ -164,6 +164,7 @@ def network_svg(feature_labels, input_maps, hidden_maps, out_map, weights, *, di
                     for l in range(len(sizes)))
     # A small network is not blown up to the column's width: at most 1.5× its drawn size, centred.
     return (f'<svg class="nn-svg" viewBox="0 0 {width} {height}" width="100%" '
-            f'style="overflow:visible;display:block;margin:0 auto;max-width:{1.5 * width:g}px" '
+            f'style="overflow:visible;display:block;margin:0 auto;max-width:{1.5 * width:g}px;'
+            f'max-height:max(240px, calc(100vh - 320px))" '
             f'xmlns="http://www.w3.org/2000/svg">'
             f'{defs}{heads}{"".join(lines)}{"".join(nodes)}{"".join(zooms)}</svg>')

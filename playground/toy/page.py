@@ -89,9 +89,10 @@ def toolbar(session: ToySession):
     reset.button("Reset", on_click=_reset, use_container_width=True, key="reset", disabled=locks("reset"),
                  help="New starting weights (the next weight seed), same data; training starts again from epoch 0",
                  icon=":material/replay:")
-    values = {"speed": speed.select_slider("Speed (epochs per frame)", options=list(FIELDS["speed"].options),
+    values = {"speed": speed.select_slider("Speed", options=list(FIELDS["speed"].options),
                                            key="speed", disabled=locks("speed"),
-                                           help="At most as many as fit in a tenth of a second, so Pause stays immediate")}
+                                           help="Epochs trained between two pictures (at most as many as fit in a tenth "
+                                                "of a second, so Pause stays immediate)")}
     with rest:
         values.update(toolbar_ui(session.teacher))
     return play.empty(), values
@@ -170,7 +171,8 @@ def main() -> None:
 def page(session: ToySession) -> None:
     run, teacher = session.run, session.teacher
     show_notice("toy")
-    st.html("<style>.block-container{padding-top:3.6rem;padding-bottom:1rem}</style>")
+    st.html("<style>.st-key-play button,.st-key-step button,.st-key-reset button{padding-left:.4rem;padding-right:.4rem;"
+            "white-space:nowrap}</style>")
     hide_css(k for c in teacher.hidden for k in CONTROLS[c])
     title, link = st.columns([8, 1.2], vertical_alignment="center")
     hint = ("  <span style='font-size:.8rem;color:#777'>(optimiser, loss, schedule, seeds and model files: "
