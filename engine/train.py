@@ -197,21 +197,23 @@ def _train_chunk(state: TrainState, data: Data, hp: HParams, config: TrainConfig
     ceiling = jnp.maximum(1.5 * trivial, 1.2 * start)
 
     def body(carry, _):
-        state, reason = carry
+        state, reason, bad = carry
         new = _epoch(state, data, hp, config)
         m = evaluate(new.params, spec, data)
         finite = jnp.isfinite(m["train_loss"]) & jnp.isfinite(m["test_loss"])
         blew_up = finite & (m["train_loss"] > ceiling)
-        reason = jnp.where(reason > 0, reason,
-                           jnp.where(~finite, NOT_FINITE, jnp.where(blew_up, BLEW_UP, 0)))
+        now = jnp.where(~finite, NOT_FINITE, jnp.where(blew_up, BLEW_UP, 0))
+        bad = jnp.where((reason == 0) & (now > 0), m["train_loss"], bad)  # the loss that proved it
+        reason = jnp.where(reason > 0, reason, now)
         ok = reason == 0
         # Once diverged, keep the last good state and report NaN for the remaining epochs.
         state = jax.tree.map(lambda a, b: jnp.where(ok, a, b), new, state)
         m = {k: jnp.where(ok, v, jnp.nan) for k, v in m.items()}
-        return (state, reason), m
+        return (state, reason, bad), m
 
-    (state, reason), metrics = jax.lax.scan(body, (state, jnp.zeros((), jnp.int32)), None, length=n_epochs)
-    return state, dict(metrics, diverged=reason)
+    init = (state, jnp.zeros((), jnp.int32), jnp.asarray(jnp.nan, jnp.float32))
+    (state, reason, bad), metrics = jax.lax.scan(body, init, None, length=n_epochs)
+    return state, dict(metrics, diverged=reason, diverged_loss=bad)
 
 
 train_chunk = jax.jit(_train_chunk, static_argnames=("config", "n_epochs"))
@@ -220,7 +222,8 @@ train_chunk.__doc__ = """Run ``n_epochs`` epochs; return ``(state, metrics)``.
 ``metrics`` holds per-epoch ``train_loss``, ``test_loss``, ``train_acc``, ``test_acc``
 (data loss without the penalty; accuracy NaN for regression) and ``diverged``: 0, or
 ``NOT_FINITE`` when a loss became NaN or infinite, or ``BLEW_UP`` when it rose far above where
-the chunk began (a saturated tanh net never overflows). Then the chunk stops updating: the
+the chunk began (a saturated tanh net never overflows); ``diverged_loss`` is the training loss
+of the epoch that diverged (NaN when none did). Then the chunk stops updating: the
 returned state is the last good one and the remaining epochs' metrics are NaN. It never raises.
 """
 

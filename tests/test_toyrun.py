@@ -120,3 +120,20 @@ def test_a_frame_never_asks_for_more_than_fits_in_a_tenth_of_a_second():
     pacer.ms_per_epoch = 0.01
     run.apply(run.settings.changed(hidden=(16,) * 8, batch_size=1))
     assert pacer.epochs(run.config, 1000) == FIRST_CHUNK
+
+
+def test_the_divergence_banner_gives_the_numbers_of_the_epoch_that_blew_up():
+    """Lesson 5's banner said "blew up" beside the last good epoch's numbers; now it names the epoch
+    that blew up and its loss: the loss of one more epoch from the last good weights."""
+    from engine.train import _epoch, evaluate
+    run = ToyRun(ToySettings(learning_rate=3.0))  # lesson 5: the circle at learning rate 3
+    while not run.divergence and run.epoch < 400:
+        run.train(1)
+    assert run.divergence and run.epoch < 400
+    config, hp = run.current()
+    after = _epoch(run.state, run.data, hp, config)  # the epoch that diverged, from the last good state
+    loss = float(evaluate(after.params, config.spec, run.data)["train_loss"])
+    said = run.divergence_sentence()
+    assert f"diverged at epoch {run.epoch + 1}" in said and f"jumped to {loss:.3g}" in said
+    assert f"back at epoch {run.epoch}" in said and f"from {run.history.last('train_loss'):.3f}" in said
+    assert loss > 1.2 * run.history.last("train_loss")

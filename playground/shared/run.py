@@ -24,7 +24,7 @@ class History:
 
     def add(self, metrics: dict[str, np.ndarray]) -> None:
         for k in METRICS:
-            self.chunks[k].append(np.atleast_1d(np.asarray(metrics[k], np.float32)))
+            self.chunks[k].append(np.atleast_1d(np.array(metrics[k], np.float32)))  # a copy: replace_last writes it
 
     def series(self, name: str) -> np.ndarray:
         parts = self.chunks[name]
@@ -95,9 +95,21 @@ class Run:
         m = jax.device_get(m)
         ran = int(np.isfinite(m["train_loss"]).sum())
         self.divergence = int(m["diverged"])
+        if self.divergence:  # the epoch after the last good one, and the loss that proved it
+            self.diverged_at = (self.epoch + ran + 1, float(m["diverged_loss"]))
         if ran:
             self.history.add({k: m[k][:ran] for k in METRICS})
         return ran
+
+    def divergence_sentence(self) -> str:
+        """What happened, with the numbers that prove it: the epoch that diverged and its loss, and
+        where the network is now (Markdown)."""
+        from engine.train import NOT_FINITE
+        bad_epoch, bad_loss = self.diverged_at
+        what = ("the training loss stopped being a number (NaN or infinite)" if self.divergence == NOT_FINITE
+                else f"the training loss jumped to {bad_loss:.3g}")
+        return (f"**Training diverged at epoch {bad_epoch:,}:** {what}, from {self.history.last('train_loss'):.3f} "
+                f"at epoch {self.epoch:,}. The network is back at epoch {self.epoch:,}, its last good weights.")
 
     # --- model files ---------------------------------------------------------------------------
     def to_file(self) -> bytes:

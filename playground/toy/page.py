@@ -110,10 +110,7 @@ def divergence_banner(run: ToyRun) -> None:
     lr = run.settings.learning_rate
     rates = FIELDS["learning_rate"].options
     lower = max((v for v in rates if v <= lr / 10 * (1 + 1e-9)), default=rates[0])  # a tenth, on the list
-    what = ("the loss became NaN or infinite" if run.divergence == NOT_FINITE
-            else "the loss blew up far above where it started")
-    st.error(f"**Training diverged after epoch {run.epoch}:** {what}. The network is back at epoch {run.epoch}, its "
-             f"last good weights. A learning rate of {lr:g} is too high for this network: try {lower:g}.",
+    st.error(f"{run.divergence_sentence()} A learning rate of {lr:g} is too high for this network: try {lower:g}.",
              icon=":material/warning:")
     st.button(f"Go on with learning rate {lower:g}", on_click=_go_on, args=(lower,), key="recover")
 
