@@ -27,4 +27,5 @@ st.navigation([
     st.Page(HERE / "digits" / "page.py", title="Digits lab", icon=":material/pin:", url_path="digits"),
     st.Page(HERE / "draw" / "page.py", title="Draw a digit", icon=":material/draw:", url_path="draw"),
     st.Page(HERE / "lessons" / "page.py", title="Lessons", icon=":material/school:", url_path="lessons"),
+    st.Page(HERE / "glossary" / "page.py", title="Glossary", icon=":material/menu_book:", url_path="glossary"),
 ], position="top").run()

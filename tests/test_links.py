@@ -128,3 +128,10 @@ def test_the_readme_lists_every_teacher_control_name_of_every_page():
     for page, controls in (("toy lab", CONTROLS), ("digits lab", DIGITS), ("draw page", DRAW)):
         listed = re.search(rf"- {page}: `([^`]*)`", readme, re.S).group(1).split()
         assert sorted(listed) == sorted(controls), page
+
+
+def test_hide_advanced_hides_the_whole_sidebar():
+    at = open_page("toy", hide="advanced")
+    css = " ".join(h.proto.body for h in at.get("html"))
+    assert "[data-testid=stSidebar]" in css and not notice(at)
+    assert "in the sidebar" not in " ".join(m.value for m in at.markdown)

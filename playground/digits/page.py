@@ -13,7 +13,9 @@ from engine.optim import OPTIMISERS
 from playground.digits import charts as dc
 from playground.digits.run import DigitsRun, size_formula
 from playground.digits.settings import AUGMENTATIONS, CONTROLS, FIELDS, MAX_LAYERS, MAX_NEURONS, DigitsSettings
+from playground.glossary.terms import explain
 from playground.lessons import catalogue as lessons
+from playground.lessons.panel import lesson_panel
 from playground.shared.fields import SettingsError
 from playground.shared.guard import guarded
 from playground.shared.links import Teacher, copy_link, hide_css, read_link, show_notice, sync_url, url_changed
@@ -222,8 +224,8 @@ def live(progress_slot) -> None:
     goal(session)
     a, b, c = st.columns(3)
     a.metric("Epoch", run.epoch)
-    b.metric("Validation accuracy", f"{h.last('test_acc'):.1%}")
-    c.metric("Validation loss", f"{h.last('test_loss'):.3f}")
+    b.metric("Validation accuracy", f"{h.last('test_acc'):.1%}", help=explain("validation data"))
+    c.metric("Validation loss", f"{h.last('test_loss'):.3f}", help=explain("loss"))
     st.plotly_chart(dc.metrics_figure(h.series("train_loss"), h.series("test_loss"), h.series("train_acc"),
                                       h.series("test_acc")), key="dg_metrics", config={"displayModeBar": False})
     inside(run)
@@ -239,7 +241,7 @@ def live(progress_slot) -> None:
 def results(run: DigitsRun) -> None:
     test = run.test_accuracy()
     if test is not None:
-        st.metric("Accuracy on the official test set (never trained on)", f"{test:.2%}")
+        st.metric("Accuracy on the official test set (never trained on)", f"{test:.2%}", help=explain("test data"))
     left, right = st.columns([1, 1.3])
     with left:
         st.markdown("**Confusion matrix** (validation digits)")
@@ -268,6 +270,7 @@ def main() -> None:
     title.markdown("#### Digits lab · train on real handwritten digits and watch the hidden layers learn")
     with link:
         copy_link(key="digits_copy")
+    lesson_panel(teacher.lesson)
     show_notice("digits")
     values, size = controls_ui(teacher)
     with st.sidebar:

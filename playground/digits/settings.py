@@ -78,4 +78,5 @@ CONTROLS: dict[str, tuple[str, ...]] = {
     **{name: (name,) for name in FIELDS if name != "hidden"},
     "hidden": ("hidden", *(f"hidden_{i}" for i in range(MAX_LAYERS))),
     "play": ("play",), "reset": ("reset",),
+    "advanced": ("advanced",),  # the whole sidebar: "More settings" and model files
 }

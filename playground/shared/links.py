@@ -152,11 +152,15 @@ def sync_url(page: str, query: dict[str, str]) -> None:
         st.query_params.from_dict(query)
 
 
+SIDEBAR = "[data-testid=stSidebar],[data-testid=stExpandSidebarButton],[data-testid=stSidebarCollapsedControl]"
+
+
 def hide_css(keys: Iterable[str]) -> None:
-    """Hide the widgets with these keys (their values stay in force)."""
+    """Hide the widgets with these keys (their values stay in force); "advanced" hides the sidebar."""
     keys = list(keys)
-    if keys:
-        st.html("<style>" + ",".join(f".st-key-{k}" for k in keys) + "{display:none!important}</style>")
+    selectors = [SIDEBAR if k == "advanced" else f".st-key-{k}" for k in keys]
+    if selectors:
+        st.html("<style>" + ",".join(selectors) + "{display:none!important}</style>")
 
 
 _COPY_JS = """

@@ -11,10 +11,16 @@ from functools import lru_cache
 
 import numpy as np
 
+from playground.glossary.terms import explain
 from playground.shared.png import FONT, LUT, MAP_LUT, colour, downsample, png_uri, symmetric_range
 
 LOSS_POINTS = 180  # per curve: the chart is under 300 pixels wide
 BANDS = 30  # hover zones over the loss chart, each with its epoch's numbers
+
+
+_TIPS = {"Epoch": explain("epoch"), "Train loss": "The loss on the training data. " + explain("loss"),
+         "Test loss": "The loss on the test data. " + explain("test data"),
+         "Test accuracy": "The share of test points on the right side. " + explain("test data")}
 
 
 def stats_html(epoch: int, train_loss: float, test_loss: float, test_acc: float | None) -> str:
@@ -23,8 +29,8 @@ def stats_html(epoch: int, train_loss: float, test_loss: float, test_acc: float 
              ("Test loss", f"{test_loss:.3f}", "")]
     if test_acc is not None:
         cells.append(("Test accuracy", f"{test_acc:.1%}", ""))
-    body = "".join(f'<div class="st-{cls}"><div class="k">{k}</div><div class="v" data-stat="{k}">{v}</div></div>'
-                   for k, v, cls in cells)
+    body = "".join(f'<div class="st-{cls}" title="{_TIPS[k]}"><div class="k">{k}</div><div class="v" data-stat="{k}">{v}'
+                   f'</div></div>' for k, v, cls in cells)
     return f"<div class='nn-stats'>{body}</div>"
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from engine.train import NOT_FINITE
 from playground.lessons import catalogue as lessons
+from playground.lessons.panel import lesson_panel
 from playground.server import live
 from playground.shared.guard import guarded
 from playground.shared.htmlview import make_view
@@ -173,10 +174,11 @@ def page(session: ToySession) -> None:
     hide_css(k for c in teacher.hidden for k in CONTROLS[c])
     title, link = st.columns([8, 1.2], vertical_alignment="center")
     hint = ("  <span style='font-size:.8rem;color:#777'>(optimiser, loss, schedule, seeds and model files: "
-            "in the sidebar ›)</span>" if teacher.explain else "")
+            "in the sidebar ›)</span>" if teacher.explain and teacher.shows("advanced") else "")
     title.markdown("#### Toy lab · watch a neural network learn" + hint, unsafe_allow_html=True)
     with link:
         copy_link(key="toy_copy")
+    lesson_panel(teacher.lesson)
     with st.sidebar:
         st.subheader("More settings")
         values = advanced_ui(teacher, st.session_state.problem)

@@ -136,4 +136,5 @@ CONTROLS: dict[str, tuple[str, ...]] = {
     **{name: (name,) for name in FIELDS if name != "hidden"},
     "hidden": ("hidden", *(f"hidden_{i}" for i in range(MAX_TOY_LAYERS))),
     **{name: (name,) for name in BUTTONS},
+    "advanced": ("advanced",),  # the whole sidebar: "More settings" and model files
 }

@@ -16,6 +16,7 @@ from engine.heads import HEADS, heads_for
 from engine.model import INITIALISERS
 from engine.optim import OPTIMISERS, SCHEDULES
 from engine.toydata import DATASETS, FEATURES, make_toy_data
+from playground.glossary.terms import explain
 from playground.shared.links import Teacher
 from playground.shared.png import png_uri
 from playground.toy.settings import FIELDS, MAX_TOY_LAYERS, MAX_TOY_NEURONS, PROBLEMS, REGULARISATIONS, ToySettings
@@ -104,20 +105,23 @@ def data_ui(teacher: Teacher) -> dict:
                   dataset=_choose("Data set", "dataset", DATASETS, lambda n: DATASETS[n].label, teacher, options=names),
                   noise=_slider("Noise (%)", "noise", teacher),
                   train_ratio=_slider("Training data (%)", "train_ratio", teacher),
-                  batch_size=_slider("Batch size", "batch_size", teacher))
+                  batch_size=_slider("Batch size", "batch_size", teacher, help=explain("batch size")))
     st.button("Regenerate", icon=":material/refresh:", on_click=_regenerate, help="New data from the next data seed, same network",
               use_container_width=True, key="regenerate", disabled=teacher.locks("regenerate") or teacher.locks("data_seed"))
-    values["show_test"] = st.toggle("Show test data", key="show_test", disabled=teacher.locks("show_test"))
-    values["discretise"] = st.toggle("Discretise output", key="discretise", disabled=teacher.locks("discretise"))
+    values["show_test"] = st.toggle("Show test data", key="show_test", disabled=teacher.locks("show_test"),
+                                    help="Draw the test points on the output map too (outlined). " + explain("test data"))
+    values["discretise"] = st.toggle("Discretise output", key="discretise", disabled=teacher.locks("discretise"),
+                                     help=explain("discretise"))
     return values
 
 
 def network_ui(teacher: Teacher) -> dict:
     """Input features and hidden layers."""
     features = st.pills("Input features", list(FEATURES), format_func=lambda f: FEATURES[f].label, key="features",
-                        selection_mode="multi", disabled=teacher.locks("features"))
+                        selection_mode="multi", disabled=teacher.locks("features"), help=explain("feature"))
     cols = st.columns([2.2] + [1] * MAX_TOY_LAYERS, vertical_alignment="bottom")
-    n = cols[0].number_input("Hidden layers", 0, MAX_TOY_LAYERS, key="hidden", disabled=teacher.locks("hidden"))
+    n = cols[0].number_input("Hidden layers", 0, MAX_TOY_LAYERS, key="hidden", disabled=teacher.locks("hidden"),
+                             help=explain("hidden layer"))
     hidden = tuple(int(cols[1 + i].number_input(f"Layer {i + 1}", 1, MAX_TOY_NEURONS, key=f"hidden_{i}",
                                                 disabled=teacher.locks("hidden"))) for i in range(n))
     return dict(features=tuple(features or ()), hidden=hidden)
@@ -126,11 +130,11 @@ def network_ui(teacher: Teacher) -> dict:
 def toolbar_ui(teacher: Teacher) -> dict:
     """The settings TF Playground keeps in its top bar."""
     a, b, c, d = st.columns(4)
-    values = dict(learning_rate=_stepped("Learning rate", "learning_rate", teacher, a),
+    values = dict(learning_rate=_stepped("Learning rate", "learning_rate", teacher, a, help=explain("learning rate")),
                   activation=_choose("Activation", "activation", ACTIVATIONS, lambda n: ACTIVATIONS[n].label,
-                                     teacher, b),
+                                     teacher, b, help=explain("activation")),
                   regularisation=_choose("Regularisation", "regularisation", REGULARISATIONS, REGULARISATIONS.get,
-                                         teacher, c))
+                                         teacher, c, help=explain("regularisation")))
     values["reg_rate"] = d.select_slider("Regularisation rate", options=list(FIELDS["reg_rate"].options), key="reg_rate",
                                          format_func=lambda v: f"{v:g}",
                                          disabled=values["regularisation"] == "none" or teacher.locks("reg_rate"))
