@@ -85,13 +85,13 @@ def test_loss_chart_downsamples_and_hovers():
     for line in lines:
         xy = np.array(line.split(), float).reshape(-1, 2) / 10  # tenths of a pixel, drawn at scale .1
         assert len(xy) <= charts.LOSS_POINTS
-        assert xy[0, 0] == 40 and xy[-1, 0] == 360 - 34  # first and last epoch at the plot's edges
+        assert xy[0, 0] == 44 and xy[-1, 0] == 360 - 40  # first and last epoch at the plot's edges (its padding)
         assert np.all(np.diff(xy[:, 0]) > 0)
     train = np.array(lines[0].split(), float).reshape(-1, 2) / 10
     assert train[0, 1] < train[-1, 1]  # the loss falls: its line goes down the chart (y grows)
     assert svg.count("<title>epoch") == charts.BANDS
     assert "epoch 49999: train loss 0.1000" in svg
-    assert "test acc." in svg
+    assert "test accuracy" in svg
 
 
 def test_loss_chart_with_one_epoch_and_without_accuracy():
