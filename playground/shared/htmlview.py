@@ -86,6 +86,26 @@ export default function (component) {
       if (value) box._nnTrigger("pick", value + "|" + Date.now());
     });
   }
+  // What a weight, a bias or a neuron says on hover (its <title>) is also shown on the page, large,
+  // beside the pointer: readable on a projector, and on a tap where there is no hover.
+  if (!box.dataset.tips) {
+    box.dataset.tips = "1";
+    const tip = document.createElement("div");
+    tip.className = "nn-tip";
+    parentElement.appendChild(tip);
+    const show = (ev) => {
+      const target = ev.target.closest("[data-pick]");
+      const title = target && target.querySelector(":scope > title");
+      if (!title) { tip.style.display = "none"; return; }
+      tip.textContent = title.textContent;
+      tip.style.left = `${ev.clientX + 14}px`;
+      tip.style.top = `${ev.clientY + 16}px`;
+      tip.style.display = "block";
+    };
+    box.addEventListener("pointermove", show);
+    box.addEventListener("pointerdown", show);
+    box.addEventListener("pointerleave", () => { tip.style.display = "none"; });
+  }
   const html = (data && data.html) || "";
   if (box.dataset.version !== String(data && data.version)) {
     box.innerHTML = html;

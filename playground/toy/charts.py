@@ -175,6 +175,8 @@ LIVE_CSS = (
     ".nn-live{display:flex;gap:18px;align-items:flex-start;flex-wrap:wrap}"
     ".nn-live>.nn-left{flex:3 1 360px;min-width:0}.nn-live>.nn-right{flex:1.9 1 250px;min-width:0}"
     ".nn-rate{font-size:14px;color:#666}"
+    ".nn-tip{position:fixed;display:none;z-index:1000;background:#222;color:#fff;font:15px " + FONT + ";"
+    "padding:4px 8px;border-radius:4px;pointer-events:none;max-width:420px}"
     ".nn-goal{font-size:14px;background:#eef6fc;border-left:4px solid #0877bd;padding:6px 10px;margin-bottom:8px;"
     "border-radius:4px}.nn-goal-title{font-weight:600}.nn-goal-done{color:#1a7f37}.nn-goal-now{color:#555}"
     ".nn-stats{display:flex;gap:14px;align-items:flex-end;flex-wrap:wrap}.nn-stats .k{font-size:14px;color:#555}"

@@ -113,6 +113,8 @@ def network_svg(feature_labels, input_maps, hidden_maps, out_map, weights, *, di
         top = (height - 20 - sizes[layer] * (NODE + ROW_GAP)) / 2 + 10
         return 90 + layer * COL_GAP, top + i * (NODE + ROW_GAP)
 
+    names = [list(feature_labels)] + [[f"layer {l}, neuron {i + 1}" for i in range(n)] for l, n in enumerate(sizes[1:-1], 1)]
+    names.append(["output"])
     drawn = ov.line_values if ov.line_values is not None else [w for w, _ in weights]
     wmax = max((float(np.abs(w).max()) for w in drawn if np.size(w)), default=1.0) or 1.0
     picked = ov.picked or ()
@@ -127,7 +129,8 @@ def network_svg(feature_labels, input_maps, hidden_maps, out_map, weights, *, di
         for i, (x0, y0) in enumerate(starts):
             for j, (x1, y1) in enumerate(ends):
                 seg = f'x1="{x0 + NODE}" y1="{y0 + NODE / 2:g}" x2="{x1}" y2="{y1 + NODE / 2:g}"'
-                title = ov.line_title(l, i, j) if ov.line_title else f"weight {values[i][j]:.3f}"
+                title = (ov.line_title(l, i, j) if ov.line_title else
+                         f"weight {values[i][j]:.3f} ({names[l][i]} → {names[l + 1][j]})")
                 on = " on" if picked == ("w", l + 1, i, j) else ""
                 lines.append(f'<g class="w{on}" data-pick="w:{l + 1}:{i}:{j}"><line {seg} stroke="{colour(shades[i][j])}" '
                              f'stroke-width="{widths[i][j]:.2f}"/><line class="hit" {seg}/>'
