@@ -25,6 +25,14 @@ from playground.toy.settings import CONTROLS, FIELDS, ToySettings
 from playground.toy.ui import advanced_ui, data_ui, network_ui, toolbar_ui, widget_values
 
 FRAME_SECONDS = 0.05  # while playing: one training chunk and one redraw per tick
+# On a phone (one column): Play, Step and Reset side by side, and the network and its numbers
+# straight under them, before the data's settings (Streamlit stacks columns in page order).
+PHONE_CSS = ("@media (max-width:640px){"
+             ".st-key-toy_toolbar [data-testid=stHorizontalBlock]{flex-wrap:wrap}"
+             ".st-key-toy_toolbar [data-testid=stColumn]:nth-child(-n+3){flex:1 1 28%!important;min-width:0!important;"
+             "width:auto!important}"
+             ".st-key-toy_body [data-testid=stHorizontalBlock]:not([data-testid=stColumn] *)"
+             "{flex-direction:column-reverse}}")
 live_view = make_view("nn_playground_html", LIVE_CSS + LEARN_CSS)
 
 
@@ -169,6 +177,7 @@ def main() -> None:
 def page(session: ToySession) -> None:
     run, teacher = session.run, session.teacher
     show_notice("toy")
+    st.html(f"<style>{PHONE_CSS}</style>")
     st.html("<style>.st-key-play button,.st-key-step button,.st-key-reset button{padding-left:.4rem;padding-right:.4rem;"
             "white-space:nowrap}</style>")
     hide_css(k for c in teacher.hidden for k in CONTROLS[c])
@@ -184,9 +193,10 @@ def page(session: ToySession) -> None:
         values = advanced_ui(teacher, st.session_state.problem)
         st.subheader("Model file")
         model_file_ui(run, prefix="toy", adopt=_adopt, features=list(run.settings.features))
-    play_slot, more = toolbar(session)
+    with st.container(key="toy_toolbar"):
+        play_slot, more = toolbar(session)
     values.update(more)
-    data_col, main_col = st.columns([1, 4.6], gap="medium")
+    data_col, main_col = st.container(key="toy_body").columns([1, 4.6], gap="medium")
     with data_col:
         st.markdown("**Data**")
         values.update(data_ui(teacher))
@@ -204,8 +214,8 @@ def page(session: ToySession) -> None:
         st.fragment(live_frame, run_every=FRAME_SECONDS if ticking else None)()
         if teacher.explain:
             st.caption("Each square is one neuron's output over the plane: blue positive, orange negative. "
-                       "Lines are weights (width: size, colour: sign). Hover a neuron to enlarge it, a line to "
-                       "read its weight; the small square at a neuron's corner is its bias. Click a neuron, a "
+                       "Lines are weights (width: size, colour: sign). Point at (or tap) a neuron to enlarge it, a "
+                       "line to read its weight; the small square at a neuron's corner is its bias. Click a neuron, a "
                        "line or a point on the output map to see how the network learns.")
         learn_ui(session, _paused)
     sync_url("toy", run.settings.to_query() | teacher.to_query())
