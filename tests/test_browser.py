@@ -104,7 +104,7 @@ def test_learning_rate_10_on_the_spiral_shows_the_divergence_banner(page, server
     assert wait_for(lambda: epoch(page) == stopped + 1)
 
 
-@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080), (1024, 768)])
 def test_screenshots(browser, server, size):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     open_toy(page, server, "dataset=spiral&hidden=8,6&features=x1,x2,sinx1,sinx2&speed=50&show_test=true")
@@ -211,3 +211,33 @@ def test_the_digits_progress_line_advances_with_the_epochs(page, server):
     assert shown >= 2 and bar.count() == 1  # it moves with the epochs, redrawn in place
     page.get_by_role("button", name="Pause").click()
     wait_idle(page)
+
+
+
+def test_on_a_projector_the_toolbar_reads_in_full_and_the_network_and_map_are_on_screen(browser, server):
+    """At 1024×768 the buttons read "P… S. R…" and the network and the output map were never on the
+    screen together."""
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    open_toy(page, server)
+    for name in ("Play", "Step", "Reset"):
+        button = page.get_by_role("button", name=name)
+        assert button.evaluate("b => b.scrollWidth <= b.clientWidth")  # the words are not cut
+        assert name in button.inner_text()
+    for selector in (".nn-svg", ".nn-map", "[data-stat='Epoch']"):
+        box = page.locator(selector).first.bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 768, selector  # in view, unscrolled
+    page.close()
+
+
+def test_on_a_phone_play_and_the_network_share_one_column(browser, server):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    open_toy(page, server)
+    play = page.get_by_role("button", name="Play").bounding_box()
+    step = page.get_by_role("button", name="Step").bounding_box()
+    assert abs(play["y"] - step["y"]) < 5  # side by side
+    network = page.locator(".nn-svg").bounding_box()
+    data = page.get_by_text("Data", exact=True).bounding_box()
+    assert network["y"] < data["y"]  # the network before the data's settings
+    assert network["x"] + network["width"] <= 390 + 1  # nothing runs off the right edge
+    page.screenshot(path=str(SHOTS / "toy-lab-390x844.png"))
+    page.close()
