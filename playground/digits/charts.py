@@ -22,7 +22,7 @@ DIGITS = [str(d) for d in range(10)]
 def _image_fig(uri: str, width: int, height: int, title: str = "", px: int = 220) -> go.Figure:
     fig = go.Figure(go.Image(source=uri, hoverinfo="skip"))
     fig.update_layout(height=px * height / max(width, height) + (30 if title else 8), margin=dict(l=4, r=4, t=28 if title else 4, b=4),
-                      title=dict(text=title, font=dict(size=13)), font=dict(family=FONT))
+                      title=dict(text=title, font=dict(size=15)), font=dict(family=FONT, size=14))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
     return fig
@@ -56,7 +56,7 @@ def probabilities_figure(p: np.ndarray, true: int | None = None) -> go.Figure:
                                                                 color="#f59322")),
                            hovertemplate="digit %{x}: %{y:.1%}<extra></extra>"))
     fig.update_layout(height=200, margin=dict(l=40, r=8, t=8, b=30), yaxis=dict(range=[0, 1], tickformat=".0%"),
-                      xaxis=dict(type="category", title="digit"), font=dict(family=FONT), plot_bgcolor="white")
+                      xaxis=dict(type="category", title="digit"), font=dict(family=FONT, size=14), plot_bgcolor="white")
     return fig
 
 
@@ -70,7 +70,7 @@ def metrics_figure(train_loss, val_loss, train_acc, val_acc) -> go.Figure:
                                      line=dict(color=colour, width=2), marker=dict(size=4), legendgroup=name,
                                      showlegend=col == 1, hovertemplate="epoch %{x}: %{y:.4f}<extra>" + name + "</extra>"),
                           row=1, col=col)
-    fig.update_layout(height=250, margin=dict(l=40, r=10, t=40, b=30), font=dict(family=FONT), plot_bgcolor="white",
+    fig.update_layout(height=250, margin=dict(l=40, r=10, t=40, b=30), font=dict(family=FONT, size=14), plot_bgcolor="white",
                       legend=dict(orientation="h", y=1.12, x=1, xanchor="right"), uirevision="metrics")
     # Whole epochs only: on a short run Plotly would tick every half epoch, and ",d" prints those as 0 0 1 1 2.
     fig.update_xaxes(title_text="epoch", rangemode="tozero", gridcolor="#eee", tickformat=",d",
@@ -86,7 +86,7 @@ def confusion_figure(cm: np.ndarray) -> go.Figure:
     np.fill_diagonal(off, np.nan)
     fig = go.Figure(go.Heatmap(z=cm, x=DIGITS, y=DIGITS, colorscale="Blues", showscale=False, text=cm,
                                texttemplate="%{text}", hovertemplate="true %{y}, answered %{x}: %{z}<extra></extra>"))
-    fig.update_layout(height=360, margin=dict(l=50, r=10, t=10, b=40), font=dict(family=FONT),
+    fig.update_layout(height=360, margin=dict(l=50, r=10, t=10, b=40), font=dict(family=FONT, size=14),
                       xaxis=dict(title="answered", type="category"),
                       yaxis=dict(title="true digit", type="category", autorange="reversed", scaleanchor="x"))
     return fig
