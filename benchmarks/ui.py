@@ -15,18 +15,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser import app_server, chromium, count_updates, no_traceback, wait_idle  # noqa: E402
 
-CASES = [
-    ("default network [2→4→2→1], 50 epochs/frame", "speed=50", 20),
-    ("default network [2→4→2→1], 100 epochs/frame", "speed=100", 20),
+CASES = [  # (name, link, target redraws per second, "How it learns" view opened before Play)
+    ("default network [2→4→2→1], 50 epochs/frame", "speed=50", 20, None),
+    ("default network [2→4→2→1], 100 epochs/frame", "speed=100", 20, None),
     ("largest network [7→8×6→1], 20 epochs/frame", "features=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2&hidden=8,8,8,8,8,8"
-                                                   "&speed=20", 10),
+                                                   "&speed=20", 10, None),
+    ("default network, 50 epochs/frame, The loss along one weight open", "speed=50", 15,
+     "The loss along one weight"),
+    ("default network, 50 epochs/frame, Gradients open", "speed=50", 15, "Gradients"),
 ]
 
 
-def measure(browser, url, query, seconds=8.0, size=(1280, 800)):
+def measure(browser, url, query, seconds=8.0, size=(1280, 800), view=None):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.goto(f"{url}/?{query}")
     wait_idle(page)
+    if view:  # one of "How it learns"'s views: its panel redraws with every frame
+        page.get_by_role("radio", name=view).click()
+        wait_idle(page)
+        page.locator(".nn-learn").first.wait_for()
     page.get_by_role("button", name="Play").click()
     time.sleep(3.0)  # compile and settle
     rate, first, last = count_updates(page, seconds)
@@ -39,8 +46,8 @@ def measure(browser, url, query, seconds=8.0, size=(1280, 800)):
 def main():
     rows = []
     with app_server() as url, chromium() as browser:
-        for name, query, target in CASES:
-            rate, eps = measure(browser, url, query)
+        for name, query, target, view in CASES:
+            rate, eps = measure(browser, url, query, view=view)
             rows.append((name, rate, eps, target))
             print(f"{name}: {rate:.1f} updates/s, {eps:,.0f} epochs/s", flush=True)
     print("\n| case | redraws per second (target) | epochs per second |\n|---|---:|---:|")

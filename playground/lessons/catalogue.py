@@ -1,6 +1,7 @@
 """Lessons: ``assets/lessons/*.toml``, each a title, a text, a starting configuration (a page
-and its URL parameters), a goal checked live, and a reference solution (settings and epochs)
-that a test runs headless. No Streamlit here.
+and its URL parameters), a goal checked live, and a reference solution (settings and epochs;
+in the toy lab also weights set by hand and what "How it learns" shows) that a test runs
+headless. No Streamlit here.
 """
 from __future__ import annotations
 
@@ -28,11 +29,20 @@ class LessonError(ValueError):
 @dataclass(frozen=True)
 class Goal:
     text: str
-    metric: str
+    metric: str | None  # None: the goal is only a step of the toy lab's step-through (``phase``)
     below: float | None = None
     above: float | None = None
     settings: dict[str, str] = field(default_factory=dict)  # must hold too, as URL values
     after: int = 0  # and only counts from this epoch on
+    max_epoch: int | None = None  # and only up to this epoch: 0 means by hand, before any training
+    view: str | None = None  # toy lab: "How it learns" shows this view (learning.VIEWS)
+    phase: str | None = None  # toy lab: the step-through has reached this step ("forward" ... "update")
+
+
+def _passes(goal: Goal, values: np.ndarray) -> np.ndarray:
+    """Where ``values`` are past the goal's threshold (never where they are NaN)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (values < goal.below if goal.below is not None else values > goal.above)
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,8 @@ class Lesson:
     solution: dict[str, str]  # settings changed from the start
     solution_epochs: int
     start_fails: bool  # the start alone cannot reach the goal in solution_epochs: a test checks it
+    solution_edits: dict[str, float] = field(default_factory=dict)  # toy lab: "w:1:0:0" -> a value set by hand
+    solution_learning: dict[str, str] = field(default_factory=dict)  # toy lab: {"view": ..., "phase": ...}
 
     def link(self) -> dict[str, str]:
         return {**self.start, "lesson": self.id}
@@ -60,18 +72,38 @@ def parse_lesson(lesson_id: str, text: str) -> Lesson:
     try:
         d = tomllib.loads(text)
         g = d["goal"]
-        goal = Goal(g["text"], g["metric"], g.get("below"), g.get("above"), _strs(g.get("settings", {})),
-                    int(g.get("after", 0)))
+        max_epoch = g.get("max_epoch")
+        goal = Goal(g["text"], g.get("metric"), g.get("below"), g.get("above"), _strs(g.get("settings", {})),
+                    int(g.get("after", 0)), None if max_epoch is None else int(max_epoch), g.get("view"),
+                    g.get("phase"))
         sol = d["solution"]
         lesson = Lesson(lesson_id, int(d["order"]), d["title"], d["text"].strip(), d["page"], _strs(d.get("start", {})),
-                        goal, _strs(sol.get("settings", {})), int(sol["epochs"]), bool(d.get("start_fails", False)))
+                        goal, _strs(sol.get("settings", {})), int(sol["epochs"]), bool(d.get("start_fails", False)),
+                        {k: float(v) for k, v in sol.get("edits", {}).items()}, _strs(sol.get("learning", {})))
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as e:
         raise LessonError(f"lesson {lesson_id!r} is malformed: {e}") from None
     if lesson.page not in PAGES:
         raise LessonError(f"lesson {lesson_id!r}: page must be one of {', '.join(PAGES)}")
-    if goal.metric not in METRIC_LABELS or (goal.below is None) == (goal.above is None):
+    if goal.metric is None and goal.phase is None:
+        raise LessonError(f"lesson {lesson_id!r}: the goal needs a metric (or a step of the step-through)")
+    if goal.metric is not None and (goal.metric not in METRIC_LABELS or (goal.below is None) == (goal.above is None)):
         raise LessonError(f"lesson {lesson_id!r}: the goal needs a metric and exactly one of below/above")
+    _check_learning(lesson)
     return lesson
+
+
+def _check_learning(lesson: Lesson) -> None:
+    """What a goal or a solution asks of "How it learns" must exist, and only in the toy lab."""
+    asked = {"view": {lesson.goal.view, lesson.solution_learning.get("view")} - {None},
+             "phase": {lesson.goal.phase, lesson.solution_learning.get("phase")} - {None}}
+    if not (asked["view"] or asked["phase"] or lesson.solution_edits):
+        return
+    if lesson.page != "toy":
+        raise LessonError(f"lesson {lesson.id!r}: only the toy lab has views, steps and weights set by hand")
+    from playground.toy.learning import PHASE_KINDS, VIEWS  # only for the lessons that ask
+    for name, known in (("view", VIEWS), ("phase", PHASE_KINDS)):
+        if asked[name] - set(known):
+            raise LessonError(f"lesson {lesson.id!r}: {name} must be one of {', '.join(known)}")
 
 
 @lru_cache(maxsize=1)
@@ -95,26 +127,48 @@ def find(lesson_id: str | None) -> Lesson | None:
     return next((les for les in load_lessons() if les.id == lesson_id), None)
 
 
-def goal_met(goal: Goal, settings_query: dict[str, str], history) -> bool:
-    """Whether the goal holds now: the metric's latest value past the threshold, and the
-    required settings (compared as the settings print them in a full query) in force."""
-    value = history.last(goal.metric)
-    if not np.isfinite(value) or len(history.series(goal.metric)) - 1 < goal.after:
-        return False
+def goal_epoch(goal: Goal, settings_query: dict[str, str], history, ui: dict[str, str] | None = None) -> int | None:
+    """The epoch at which the goal holds, or None. The required settings (compared as the settings
+    print them in a full query) and, in the toy lab, the view and the step-through's step
+    (``ui``: {"view": ..., "phase": ...}) must hold now; the metric's latest value must be past
+    the threshold, or, with ``max_epoch``, its value at some epoch from ``after`` to ``max_epoch``
+    (so a frame that trains past it misses nothing)."""
+    ui = ui or {}
     if any(settings_query.get(k) != v for k, v in goal.settings.items()):
-        return False
-    return value < goal.below if goal.below is not None else value > goal.above
+        return None
+    if (goal.view and ui.get("view") != goal.view) or (goal.phase and ui.get("phase") != goal.phase):
+        return None
+    epoch = len(history.series("train_loss")) - 1
+    if epoch < goal.after:
+        return None
+    if goal.metric is None:
+        return epoch
+    if goal.max_epoch is None:
+        return epoch if _passes(goal, np.float32(history.last(goal.metric))) else None
+    hits = np.flatnonzero(_passes(goal, history.series(goal.metric)[goal.after:goal.max_epoch + 1]))
+    return goal.after + int(hits[0]) if hits.size else None
 
 
-def goal_html(lesson: Lesson, achieved_at: int | None, current: float) -> str:
-    """One line for the live view: the goal, the current value, and a tick once achieved."""
+def goal_met(goal: Goal, settings_query: dict[str, str], history, ui: dict[str, str] | None = None) -> bool:
+    """Whether the goal holds now (see ``goal_epoch``)."""
+    return goal_epoch(goal, settings_query, history, ui) is not None
+
+
+def goal_html(lesson: Lesson, achieved_at: int | None, current: float, now: str | None = None,
+              epoch: int | None = None) -> str:
+    """One line for the live view: the goal, where things stand (the metric's current value, or
+    ``now``), and a tick once achieved. Past a goal's ``max_epoch`` it says that Reset starts again."""
     g = lesson.goal
-    pct = g.metric.endswith("acc")
-    now = f"{current:.1%}" if pct else f"{current:.3f}"
     if achieved_at is not None:
         state = f'<b class="nn-goal-done">✓ Achieved at epoch {achieved_at}</b>'
+    elif g.max_epoch is not None and epoch is not None and epoch > g.max_epoch:
+        state = (f'<span class="nn-goal-now">it only counts up to epoch {g.max_epoch}: press Reset to start '
+                 f'again</span>')
+    elif now is not None or g.metric is None:
+        state = f'<span class="nn-goal-now">{now or ""}</span>'
     else:
-        state = f'<span class="nn-goal-now">now {PAGE_METRIC_LABELS[lesson.page][g.metric]} {now}</span>'
+        value = f"{current:.1%}" if g.metric.endswith("acc") else f"{current:.3f}"
+        state = f'<span class="nn-goal-now">now {PAGE_METRIC_LABELS[lesson.page][g.metric]} {value}</span>'
     return (f'<div class="nn-goal"><span class="nn-goal-title">Goal · {lesson.title}:</span> {g.text} '
             f'· {state}</div>')
 
@@ -134,9 +188,27 @@ def run_headless(lesson: Lesson, solved: bool = True, chunk: int = 50) -> tuple[
     query, _, notices = split_query({**lesson.start, **(lesson.solution if solved else {})}, controls)
     settings, more = type(run_cls.default_settings()).from_query(query)
     run = run_cls(settings)
-    while run.epoch < lesson.solution_epochs:
+    ui = _headless_learning(lesson, run, solved) if lesson.page == "toy" else dict
+    reached = goal_epoch(lesson.goal, settings.to_query(full=True), run.history, ui())  # as the first frame
+    while reached is None and run.epoch < lesson.solution_epochs:
         if not run.train(min(chunk, lesson.solution_epochs - run.epoch)):
             break  # diverged
-        if goal_met(lesson.goal, settings.to_query(full=True), run.history):
-            return run.epoch, notices + more
-    return None, notices + more
+        reached = goal_epoch(lesson.goal, settings.to_query(full=True), run.history, ui())
+    return reached, notices + more
+
+
+def _headless_learning(lesson: Lesson, run, solved: bool):
+    """The toy lab's "How it learns", as a student would use it for the reference solution: each
+    weight chosen (as a click on its line does) and set by hand, the view opened, and Next pressed
+    until the step-through reaches the solution's step. Returns what the goal checks, as a function."""
+    from playground.toy import learning as L
+    lg = L.Learning()
+    if solved:
+        for what, value in lesson.solution_edits.items():
+            L.pick(run, lg, what)
+            run.edit(*lg.weight, value)
+        lg.view = lesson.solution_learning.get("view", "off")
+        phase = lesson.solution_learning.get("phase")
+        while phase and L.phase_kind(run, lg) != phase and lg.phase < len(L.phases(run)):
+            L.step_to(run, lg, lg.phase + 1)
+    return lambda: {"view": lg.view, "phase": L.phase_kind(run, lg)}

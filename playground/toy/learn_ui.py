@@ -39,22 +39,27 @@ def learn_ui(session, paused) -> None:
     cols = st.columns([1.1, 2.4, 2.4, 1.6], vertical_alignment="bottom")
     if lg.view in ("sum", "steps"):
         n = len(run.toy.y_train)
-        cols[0].number_input("Pinned training point", 1, n, key="learn_pin",
+        cols[0].number_input("Pinned point", 1, n, key="learn_pin",
                              on_change=_set("pin", "learn_pin", lambda v: int(v) - 1),
-                             help="Or click a point on the output map")
+                             help=f"Which of the {n} training points. Or click a point on the output map")
     if lg.view == "sum":
         cols[1].selectbox("Neuron", L.neurons(run), key="learn_neuron", on_change=_set("neuron", "learn_neuron"),
-                          format_func=lambda n: L.neuron_label(run, *n).capitalize(), help="Or click a neuron")
+                          format_func=lambda n: L.cap(L.neuron_label(run, *n)), help="Or click a neuron")
+        cols[2].selectbox("Its weight", L.neuron_weights(run, lg.neuron), key="learn_weight",
+                          on_change=_set("weight", "learn_weight"),
+                          format_func=lambda w: L.cap(L.weight_label(run, w)),
+                          help="One of this neuron's weights, or its bias, to set by hand. Or click a line into it")
     if lg.view in ("gradients", "curve"):
         cols[1].selectbox("Weight", L.weights(run), key="learn_weight", on_change=_set("weight", "learn_weight"),
-                          format_func=lambda w: L.weight_label(run, w).capitalize(),
+                          format_func=lambda w: L.cap(L.weight_label(run, w)),
                           help="Or click a line (a weight) or the small square on a neuron (its bias)")
+    if lg.view in ("sum", "gradients", "curve"):
         cols[3].number_input("Set it by hand", step=0.1, format="%.4f", key="learn_value",
                              on_change=_edit, args=(paused,), help="Type a value: the maps and the loss follow")
     if lg.view == "curve":
         cols[2].selectbox("Second weight (loss as a contour map)", [None] + L.weights(run), key="learn_weight2",
                           on_change=_set("weight2", "learn_weight2"),
-                          format_func=lambda w: "none" if w is None else L.weight_label(run, w).capitalize())
+                          format_func=lambda w: "none" if w is None else L.cap(L.weight_label(run, w)))
     if lg.view == "steps":
         _steps_ui(session, paused, cols)
 
@@ -74,8 +79,9 @@ def _step(paused, to: int) -> None:
 
 def _steps_ui(session, paused, cols) -> None:
     lg = session.learning
-    cols[1].toggle("One mini-batch instead of the pinned point", key="learn_batch",
-                   on_change=_set("batch", "learn_batch"), disabled=lg.phase > 0)
+    cols[1].toggle("A mini-batch instead", key="learn_batch", on_change=_set("batch", "learn_batch"),
+                   disabled=lg.phase > 0, help=f"Follow one update on the first {session.run.settings.batch_size} "
+                                               "training points (their gradients averaged) instead of the pinned point")
     back, nxt, leave = cols[2].columns(3)
     back.button("Back", icon=":material/chevron_left:", key="learn_back", on_click=_step, args=(paused, lg.phase - 1),
                 disabled=lg.phase == 0, use_container_width=True)

@@ -11,6 +11,7 @@ import numpy as np
 
 from engine import learn
 from engine.activations import ACTIVATIONS
+from engine.optim import OPTIMISERS
 from playground.shared.png import FONT, png_uri
 from playground.toy import learning as L
 from playground.toy.charts import _fmt, _ticks
@@ -24,6 +25,12 @@ SEQ = np.stack([np.linspace(255, 8, 256), np.linspace(255, 119, 256), np.linspac
 
 def num(v: float, digits: int = 3) -> str:
     return f"{v:.{digits}f}".replace("-", "−")
+
+
+def point_name(run: ToyRun, point, y: float) -> str:
+    """``the pinned point (1.20, −0.50), label 1`` (a target, with two decimals, in regression)."""
+    truth = f"target {num(y, 2)}" if run.settings.problem == "regression" else f"label {num(y, 0)}"
+    return f"the pinned point ({num(point[0], 2)}, {num(point[1], 2)}), {truth}"
 
 
 def _uv(point) -> tuple[float, float]:
@@ -78,7 +85,7 @@ def activation_svg(name: str, z: float, a: float, head: str | None = None, w=230
             f'<line x1="{sx(z):.1f}" x2="{sx(z):.1f}" y1="{sy(0):.1f}" y2="{sy(a):.1f}" stroke="#f59322" '
             f'stroke-dasharray="3,3"/><circle cx="{sx(z):.1f}" cy="{sy(a):.1f}" r="5" fill="#f59322"/>'
             f'<text x="{sx(z):.1f}" y="{h - 8}" text-anchor="middle">z = {num(z, 2)}</text>'
-            f'<text x="{w - 4}" y="14" text-anchor="end">{html.escape(name)}: a = {num(a, 2)}</text></svg>')
+            f'<text x="{sx(-zr) + 2:.1f}" y="14">{html.escape(name)}: a = {num(a, 2)}</text></svg>')
 
 
 def sum_panel(run: ToyRun, lg: L.Learning, sums, point, y: float) -> str:
@@ -87,15 +94,20 @@ def sum_panel(run: ToyRun, lg: L.Learning, sums, point, y: float) -> str:
     names = learn.activation_names(run.config.spec)
     last = layer == len(sums)
     formula = learn.neuron_formula(s, i, names[layer - 1], digits=2)
-    inputs = ", ".join(L.neuron_label(run, layer - 1, k) for k in range(len(s.inputs)))
+    n_in = len(s.inputs)
+    inputs = (", ".join(L.neuron_label(run, 0, k) for k in range(n_in)) if layer == 1
+              else f"the output of each of the {n_in} neurons of layer {layer - 1}" if n_in > 1
+              else f"the output of layer {layer - 1}'s neuron")
     head = run.settings.head if last else None
+    act = ("This neuron has no activation: its output a is z itself." if names[layer - 1] == "identity" else
+           f"The activation ({html.escape(names[layer - 1])}) turns z into the neuron's output a, as the curve shows.")
     plot = activation_svg(names[layer - 1], float(s.z[i]), float(s.a[i]), head)
-    return (f'<div class="nn-learn"><div class="nn-learn-h">{html.escape(L.neuron_label(run, layer, i).capitalize())}, '
-            f'for the pinned point ({num(point[0], 2)}, {num(point[1], 2)}), label {num(y, 0)}</div>'
-            f'<div class="nn-learn-row"><div><div class="nn-formula" data-formula>{html.escape(formula)}</div>'
-            f'<div class="nn-learn-c">Each input ({html.escape(inputs)}) times its weight, plus the bias, gives the '
-            f'sum z; the activation turns z into the neuron\'s output a. Click another neuron, or another point on '
-            f'the output map.</div></div>{plot}</div></div>')
+    return (f'<div class="nn-learn"><div class="nn-learn-h">{html.escape(L.cap(L.neuron_label(run, layer, i)))}, '
+            f'for {point_name(run, point, y)}</div>'
+            f'<div class="nn-formula" data-formula>{html.escape(formula)}</div>'
+            f'<div class="nn-learn-row"><div class="nn-learn-c">Each input ({html.escape(inputs)}) times its weight, '
+            f'plus the bias, gives the sum z. {act}<br>Click another neuron, or a point on the output map; click a '
+            f'line into this neuron to set that weight by hand.</div>{plot}</div></div>')
 
 
 # --- gradients on every weight ---------------------------------------------------------------------
@@ -104,7 +116,7 @@ def gradient_overlay(run: ToyRun, lg: L.Learning, grads, update) -> Overlay:
 
     def title(l, i, j):
         return (f"weight {num(float(ws[l][0][i, j]))} · ∂L/∂w {num(float(grads[l][0][i, j]), 4)} · "
-                f"next step changes it by {num(float(update[l][0][i, j]), 4)}")
+                f"one step on all training points changes it by {num(float(update[l][0][i, j]), 4)}")
     return Overlay(line_values=[g for g, _ in grads], line_title=title, picked=_picked(lg.weight))
 
 
@@ -112,17 +124,33 @@ def _entry(tree, weight) -> float:
     return L.entry(tree, weight)
 
 
+def step_rule(run: ToyRun, g: float) -> str:
+    """How the run's optimiser turns a gradient into a change, in words (with the numbers for SGD)."""
+    s = run.settings
+    if s.optimiser == "sgd" and s.regularisation == "none" and s.schedule == "constant":
+        return f"= −learning rate × ∂L/∂w = −{s.learning_rate:g} × {num(g, 4) if g >= 0 else f'({num(g, 4)})'}"
+    if s.optimiser == "sgd":
+        extra = [x for x, on in (("the regularisation's pull", s.regularisation != "none"),
+                                 ("the schedule's lower rate", s.schedule != "constant")) if on]
+        return f"SGD: −learning rate × ∂L/∂w, with {' and '.join(extra)}"
+    return f"what {OPTIMISERS[s.optimiser].label} makes of this gradient and the earlier ones"
+
+
 def gradient_panel(run: ToyRun, lg: L.Learning, grads, update) -> str:
     w, g, u = L.entry(run.state.params, lg.weight), _entry(grads, lg.weight), _entry(update, lg.weight)
-    n = len(run.toy.y_train)
-    rule = ("−learning rate × ∂L/∂w" if run.settings.optimiser == "sgd" and run.settings.regularisation == "none"
-            else f"what the {run.settings.optimiser} optimiser makes of the gradient")
+    n, b = len(run.toy.y_train), run.settings.batch_size
+    batches = (f" Training itself takes {-(-n // b)} smaller steps an epoch, each on a mini-batch of {b} points."
+               if b < n else "")
     return (f'<div class="nn-learn"><div class="nn-learn-h">Gradients of the training loss over all {n} training '
-            f'points</div><div class="nn-learn-c">Each line now shows ∂L/∂w, how much the training loss changes '
-            f'when that weight grows a little: blue where growing it would raise the loss, orange where it would '
-            f'lower it; thicker means a bigger effect. Gradient descent moves every weight against its gradient.</div>'
-            f'<div class="nn-formula" data-gradient>{html.escape(L.weight_label(run, lg.weight))}: w = {num(w)}, '
-            f'∂L/∂w = {num(g, 4)}; next step: {num(u, 4)} ({html.escape(rule)})</div></div>')
+            f'points</div><div class="nn-learn-c">Each line now shows ∂L/∂w: how much the training loss changes '
+            f'when that weight grows a little. Blue: growing the weight would raise the loss; orange: it would '
+            f'lower it; thicker: a bigger effect. Gradient descent moves every weight against its gradient.'
+            f'{batches}</div>'
+            f'<div class="nn-formula" data-gradient><span class="nn-name">{html.escape(L.cap(L.weight_label(run, lg.weight)))}'
+            f'</span><br>w = {num(w)}, ∂L/∂w = {num(g, 4)}</div>'
+            f'<div class="nn-learn-c">One gradient-descent step on all {n} points would change it by '
+            f'<b>{num(u, 4)}</b> ({html.escape(step_rule(run, g))}). Hover a line for its numbers; click it to '
+            f'choose it.</div></div>')
 
 
 # --- one update, step by step --------------------------------------------------------------------
@@ -139,8 +167,7 @@ def steps_view(run: ToyRun, lg: L.Learning, pin, point, y):
         return Overlay(pin=pin), f'<div class="nn-learn"><div class="nn-learn-c">{text}</div></div>', None
     kind, layer = steps[min(lg.phase, len(steps)) - 1]
     b = lg.batch
-    who = (f"the first mini-batch ({run.settings.batch_size} points)" if b
-           else f"the pinned point ({num(point[0], 2)}, {num(point[1], 2)}), label {num(y, 0)}")
+    who = (f"a mini-batch: the first {run.settings.batch_size} training points" if b else point_name(run, point, y))
     notes = {}
     upto = len(bp.a) if kind != "forward" else layer
     for l in range(1, upto + 1):
@@ -149,22 +176,38 @@ def steps_view(run: ToyRun, lg: L.Learning, pin, point, y):
     lr = run.settings.learning_rate
     if kind == "forward":
         text = (f"<b>Forward, {L.layer_names(run)[layer]}:</b> each neuron adds up its inputs times their weights, "
-                f"plus its bias (z), then applies its activation. The numbers on the neurons are their outputs a"
-                f"{' (averaged over the batch)' if b else ''}.")
+                f"plus its bias (that sum is z), then applies its activation. The number under each neuron is its "
+                f"output a{', averaged over the batch' if b else ''}.")
     elif kind == "loss":
-        text = (f"<b>The loss:</b> the output compared with the truth, {LOSS_FORMULAS.get(run.settings.head, '')} "
-                f"= <span data-loss>{num(float(bp.loss), 4)}</span>{' (the mean over the batch)' if b else ''}.")
+        worked = ""
+        if not b and run.settings.head in ("tanh_mse", "linear_mse"):  # the numbers put in
+            a, paren = float(np.ravel(bp.a[-1])[0]), (lambda v: f"({num(v, 2)})" if v < 0 else num(v, 2))
+            worked = f" = ½·({num(a, 2)} − {paren(y)})²"
+        text = (f"<b>The loss:</b> how far the output is from the truth, {LOSS_FORMULAS.get(run.settings.head, '')}"
+                f"{worked} = <span data-loss>{num(float(bp.loss), 4)}</span>{' (the mean over the batch)' if b else ''}. "
+                f"Training tries to make it smaller.")
     elif kind == "backward":
         notes = {(l, i): "δ " + num(float(d), 3) for l in range(layer, len(bp.delta) + 1)
                  for i, d in enumerate(_mean(bp.delta[l - 1], b, total=True))}
         lines = [np.asarray(g) if l + 1 >= layer else np.zeros_like(np.asarray(g)) for l, (g, _) in enumerate(bp.grads)]
-        text = (f"<b>Backward, {L.layer_names(run)[layer]}:</b> δ = ∂loss/∂z of each neuron, passed back from the "
-                f"layer above through the weights and the slope of the activation. Each weight into this layer gets "
-                f"∂loss/∂w = δ of the neuron it enters × the value it carried: the lines now show these gradients.")
+        if layer == len(bp.delta):
+            where = ("δ = ∂loss/∂z: how much the loss changes when the neuron's sum z grows a little. For the output "
+                     "it comes straight from the loss.")
+        else:
+            where = ("each neuron's δ comes from the layer above: the δs there times the weights that lead to them, "
+                     "added up, times the slope of this neuron's activation at its z.")
+        text = (f"<b>Backward, {L.layer_names(run)[layer]}:</b> {where} A weight into this layer gets the gradient "
+                f"∂loss/∂w = δ of the neuron it enters × the value that came along it. The lines show the "
+                f"gradients found so far{' (of the mean loss over the batch)' if b else ''}.")
     else:
         params = bp.new_params
-        text = (f"<b>Update:</b> every weight moved by −{lr:g} × its gradient (w ← w − {lr:g}·∂loss/∂w). The maps "
-                f"show the network after this one step; nothing is kept (Step trains a real epoch).")
+        opt = run.settings.optimiser
+        how = "" if opt == "sgd" else (" This is plain gradient descent; the optimiser the training uses "
+                                       "works from the same gradients.")
+        text = (f"<b>Update:</b> every weight moved by −{lr:g} × its gradient (w ← w − {lr:g}·∂loss/∂w, {lr:g} "
+                f"being the learning rate). The maps and lines show the network after this one step.{how} "
+                f"It is only shown, not kept: <b>Done</b> goes back to the real network, and <b>Step</b> trains a "
+                f"real epoch.")
     grads = bp.grads
 
     def title(l, i, j):
@@ -178,7 +221,7 @@ def steps_view(run: ToyRun, lg: L.Learning, pin, point, y):
 def curve_svg(values, losses, w_now, loss_now, slope, trail, label, width=380, height=220) -> str:
     """The loss against one weight (the others frozen), the weight now as a dot with its tangent,
     and ``trail`` (the weight's earlier values) marked on the curve."""
-    pad_l, pad_b, pad_t, pad_r = 44, 30, 12, 10
+    pad_l, pad_b, pad_t, pad_r = 58, 30, 12, 10
     trail = [(w, float(np.interp(w, values, losses))) for w, _ in trail]
     fin = losses[np.isfinite(losses)]
     seen = [*fin.tolist(), *(l for _, l in trail), loss_now]
@@ -190,6 +233,7 @@ def curve_svg(values, losses, w_now, loss_now, slope, trail, label, width=380, h
     sy = lambda v: pad_t + (1 - min(max((v - bottom) / (top - bottom), -0.05), 1.05)) * (height - pad_t - pad_b)
     curve = " ".join(f"{sx(v):.1f},{sy(l):.1f}" for v, l in zip(values.tolist(), losses.tolist()) if np.isfinite(l))
     d = (hi - lo) / 7
+    mid = pad_t + (height - pad_t - pad_b) / 2
     tangent = (f'<line class="tan" x1="{sx(w_now - d):.1f}" y1="{sy(loss_now - slope * d):.1f}" '
                f'x2="{sx(w_now + d):.1f}" y2="{sy(loss_now + slope * d):.1f}"/>')
     path = " ".join(f"{sx(w):.1f},{sy(l):.1f}" for w, l in trail + [(w_now, loss_now)])
@@ -202,7 +246,9 @@ def curve_svg(values, losses, w_now, loss_now, slope, trail, label, width=380, h
             f'<polyline points="{curve}" fill="none" stroke="#0877bd" stroke-width="2"/>'
             f'<polyline points="{path}" fill="none" stroke="#999" stroke-width="1"/>{dots}{tangent}'
             f'<circle cx="{sx(w_now):.1f}" cy="{sy(loss_now):.1f}" r="6" fill="#f59322" stroke="#111" data-dot/>'
-            f'<text x="{(pad_l + width) / 2}" y="{height - 2}" text-anchor="middle">{html.escape(label)}</text></svg>')
+            f'<text x="{(pad_l + width) / 2}" y="{height - 2}" text-anchor="middle">{html.escape(label)}</text>'
+            f'<text x="14" y="{mid:.0f}" text-anchor="middle" transform="rotate(-90 14 {mid:.0f})">training loss</text>'
+            f'</svg>')
 
 
 def contour_svg(v1, v2, losses, path, labels, size=220) -> str:
@@ -234,18 +280,25 @@ def curve_panel(run: ToyRun, lg: L.Learning) -> str:
         v1, v2, grid, path = L.surface(run, lg)
         contour = contour_svg(v1, v2, grid, path, ("first weight", "second weight"))
     way = "grows" if slope < 0 else "shrinks"
+    n = len(run.toy.y_train)
+    dots = ("<br><b>The grey dots:</b> where w was earlier in training (on the curve as it is now: the other "
+            "weights have moved too)." if len(trail) > 1 else "")
     return (f'<div class="nn-learn"><div class="nn-learn-h">The training loss along one weight: '
             f'{html.escape(label)}</div><div class="nn-learn-row">{chart}{contour}</div>'
-            f'<div class="nn-learn-c" data-curve>All other weights stay as they are. The orange dot is the weight now '
-            f'(w = {num(w_now)}, training loss {num(loss_now, 4)}); the black line is the tangent, whose slope is '
-            f'∂L/∂w = {num(slope, 4)}: the loss falls if w {way}, so gradient descent moves it that way, by '
-            f'{num(step, 4)} on the next step. The grey dots are the values w had at earlier epochs, marked on this curve.</div>'
-            f'</div>')
+            f'<div class="nn-learn-c" data-curve><b>The curve:</b> the training loss for every value of this weight, '
+            f'all other weights staying as they are.<br><b>The orange dot:</b> the weight now, w = {num(w_now)}, '
+            f'training loss {num(loss_now, 4)}.<br><b>The black line:</b> the slope there, ∂L/∂w = {num(slope, 4)}. '
+            f'The loss falls if w {way}, so gradient descent moves it that way: one step on all {n} points would '
+            f'change it by {num(step, 4)}.{dots}</div></div>')
 
 
 LEARN_CSS = (".nn-learn{margin-top:10px;padding:8px 12px;border:1px solid #ddd;border-radius:6px;background:#fafbfc}"
              ".nn-learn-h{font-weight:600;font-size:16px;margin-bottom:4px}.nn-learn-c{font-size:15px;color:#333;"
-             "max-width:60em}.nn-learn-row{display:flex;gap:18px;flex-wrap:wrap;align-items:flex-start}"
+             "max-width:60em;line-height:1.45}.nn-learn-row{display:flex;gap:14px;flex-wrap:wrap;align-items:flex-start}"
+             ".nn-learn-row>.nn-learn-c{flex:1 1 200px}"
              ".nn-formula{font:17px ui-monospace,Menlo,Consolas,monospace;background:#fff;border:1px solid #e3e3e3;"
-             "padding:6px 10px;border-radius:4px;margin:4px 0}.nn-plot .tan{stroke:#111;stroke-width:1.5}"
-             ".nn-plot .trail{fill:#888}.nn-act text,.nn-curve text,.nn-contour text{font:13px " + FONT + ";fill:#444}")
+             "padding:6px 10px;border-radius:4px;margin:4px 0}.nn-formula .nn-name{font:600 14px " + FONT + ";color:#444}"
+             ".nn-plot .tan{stroke:#111;stroke-width:1.5}.nn-plot .trail{fill:#888}"
+             ".nn-act text,.nn-curve text,.nn-contour text{font:14px " + FONT + ";fill:#444}"
+             # the numbers written under the neurons stay readable over the lines and the next neuron's edge
+             ".nn-svg .note{paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}")

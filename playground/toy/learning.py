@@ -19,6 +19,7 @@ from playground.toy.run import ToyRun
 
 VIEWS = {"off": "Nothing more", "sum": "A neuron's weighted sum", "gradients": "Gradients",
          "steps": "One update, step by step", "curve": "The loss along one weight"}
+PHASE_KINDS = ("forward", "loss", "backward", "update")  # the step-through's steps, in order
 MAX_TRAIL = 400  # recorded epochs kept for a weight's trail (thinned by half beyond)
 
 
@@ -32,12 +33,18 @@ class Learning:
     phase: int = 0  # the step-through's phase (0: not stepping)
     batch: bool = False  # step through one mini-batch instead of the pinned point
     steps: learn.Backprop | None = None  # the step-through's numbers, taken when it starts
+    steps_for: tuple = ()  # (params, pin, batch, learning rate) the numbers were taken for
     trail: list[tuple[int, np.ndarray, float]] = field(default_factory=list)  # (epoch, flat params, train loss)
 
 
 def layer_names(run: ToyRun) -> list[str]:
     n = len(run.settings.hidden)
     return ["input"] + [f"layer {l}" for l in range(1, n + 1)] + ["output"]
+
+
+def cap(text: str) -> str:
+    """The first letter capital, the rest as it is (``str.capitalize`` would turn X₁ into x₁)."""
+    return text[:1].upper() + text[1:]
 
 
 def neuron_label(run: ToyRun, layer: int, i: int) -> str:
@@ -64,18 +71,37 @@ def weights(run: ToyRun) -> list[tuple]:
     return [(l, i, j) for l in range(1, len(sizes)) for j in range(sizes[l]) for i in [*range(sizes[l - 1]), None]]
 
 
+def neuron_weights(run: ToyRun, neuron: tuple[int, int]) -> list[tuple]:
+    """The weights into ``neuron``, then its bias."""
+    layer, j = neuron
+    return [(layer, i, j) for i in range(run.config.spec.sizes[layer - 1])] + [(layer, None, j)]
+
+
 def fit(run: ToyRun, lg: Learning) -> None:
-    """Keep the choices inside the current network and data (after the architecture changed)."""
+    """Keep the choices inside the current network and data (after the architecture changed);
+    in the neuron view, the weight is one of the neuron's own. A step-through whose weights
+    changed meanwhile (Step, Reset, a weight set by hand) is left; one whose point or learning
+    rate changed is taken again, at the same step."""
     if lg.neuron not in neurons(run):
         lg.neuron = (1, 0)
     ws = weights(run)
     if lg.weight not in ws:
         lg.weight = ws[0]
+    if lg.view == "sum" and lg.weight not in neuron_weights(run, lg.neuron):
+        lg.weight = neuron_weights(run, lg.neuron)[0]
     if lg.weight2 not in ws or lg.weight2 == lg.weight:
         lg.weight2 = None
     lg.pin = min(max(lg.pin, 0), len(run.toy.y_train) - 1)
     if lg.trail and lg.trail[-1][0] > run.epoch:  # the run started again
         lg.trail.clear()
+    if lg.steps is not None:
+        params, pin, batch, lr = lg.steps_for
+        if params is not run.state.params or lg.phase > len(phases(run)):
+            lg.phase, lg.steps = 0, None
+        elif ((pin, batch) != (lg.pin, lg.batch) and not (batch and lg.batch)) or lr != run.settings.learning_rate:
+            phase = lg.phase
+            start_steps(run, lg)
+            lg.phase = phase
 
 
 def pick(run: ToyRun, lg: Learning, what: str) -> None:
@@ -92,7 +118,9 @@ def pick(run: ToyRun, lg: Learning, what: str) -> None:
         elif kind in ("w", "b"):
             l, *rest = (int(v) for v in nums)
             lg.weight = (l, rest[0], rest[1]) if kind == "w" else (l, None, rest[0])
-            lg.view = "curve" if lg.view in ("off", "sum") else lg.view
+            if lg.view == "sum":  # the neuron view: the weight's neuron, to set it by hand
+                lg.neuron = (l, lg.weight[2])
+            lg.view = "curve" if lg.view == "off" else lg.view
     except (ValueError, IndexError):
         return
     fit(run, lg)
@@ -124,7 +152,7 @@ def flat_index(run: ToyRun, weight) -> int:
 def entry(params, weight) -> float:
     layer, i, j = weight
     w, b = params[layer - 1]
-    return float(b[j] if i is None else w[i, j])
+    return float(np.asarray(b)[j] if i is None else np.asarray(w)[i, j])  # NumPy: no device op per frame
 
 
 # --- the step-through -----------------------------------------------------------------------------
@@ -143,7 +171,15 @@ def start_steps(run: ToyRun, lg: Learning) -> None:
     else:
         _, x, y = pinned(run, lg)
     lg.steps = learn.backprop(run.state.params, run.config.spec, x, y, run.settings.learning_rate)
+    lg.steps_for = (run.state.params, lg.pin, lg.batch, run.settings.learning_rate)
     lg.phase = 1
+
+
+def phase_kind(run: ToyRun, lg: Learning) -> str:
+    """Where the step-through stands: "forward", "loss", "backward", "update", or "" (not stepping)."""
+    if lg.view != "steps" or lg.steps is None or lg.phase == 0:
+        return ""
+    return phases(run)[min(lg.phase, len(phases(run))) - 1][0]
 
 
 def step_to(run: ToyRun, lg: Learning, phase: int) -> None:

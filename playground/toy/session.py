@@ -15,7 +15,7 @@ from playground.lessons import catalogue as lessons
 from playground.server import live
 from playground.shared.links import Teacher
 from playground.toy import charts, learn_view
-from playground.toy.learning import Learning, record
+from playground.toy.learning import Learning, phase_kind, phases, record
 from playground.toy.network import network_svg
 from playground.toy.run import ToyRun
 from playground.toy.settings import SPEEDS
@@ -78,10 +78,16 @@ class ToySession:
         lesson = lessons.find(self.teacher.lesson)
         if lesson is None:
             return ""
-        run = self.run
-        if self.goal is None and lessons.goal_met(lesson.goal, run.settings.to_query(full=True), run.history):
-            self.goal = run.epoch
-        return lessons.goal_html(lesson, self.goal, run.history.last(lesson.goal.metric))
+        run, lg, goal = self.run, self.learning, lesson.goal
+        if self.goal is None:
+            ui = {"view": lg.view, "phase": phase_kind(run, lg)}
+            self.goal = lessons.goal_epoch(goal, run.settings.to_query(full=True), run.history, ui)
+        now = None
+        if goal.metric is None:  # a step of the step-through: say where it stands
+            now = (f"now at step {lg.phase} of {len(phases(run))}" if phase_kind(run, lg)
+                   else "open How it learns › One update, step by step, and press Next")
+        current = run.history.last(goal.metric) if goal.metric else float("nan")
+        return lessons.goal_html(lesson, self.goal, current, now, run.epoch)
 
     def html(self) -> str:
         """The whole live view as one block of HTML: network, numbers, loss chart, output map."""
@@ -102,5 +108,8 @@ class ToySession:
         out_map = charts.decision_map_svg(maps[-1], *run.toy, show_test=s.show_test, discretise=s.discretise,
                                           regression=regression, pin=pin)
         speed = f"{rate:,.0f} epochs per second" if self.training else "Paused"
-        return charts.live_layout(network, self.goal_line() + stats + loss + out_map
-                                  + f'<div class="nn-rate">{speed}</div>') + panel
+        # What "How it learns" shows goes under the network, where the two are seen together; the
+        # numbers too, so that on a projector's 1024×768 the network, the numbers, the loss and the
+        # output map are all on the screen at once.
+        return self.goal_line() + charts.live_layout(network + stats + panel, loss + out_map
+                                                     + f'<div class="nn-rate">{speed}</div>')
