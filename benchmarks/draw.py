@@ -1,6 +1,8 @@
 """Draw-a-digit quality bar: the default model reads digits rendered from the installed fonts
 (several sizes, stroke widths, slants and positions on a 280×280 canvas), through the same
-preparation code the page uses. No training step ever sees these images.
+preparation code the page uses. No training step ever sees these images. Then its calibration:
+the expected calibration error before and after temperature scaling, on those digits and on the
+official MNIST test set.
 
 Run with ``make bench``.
 """
@@ -11,14 +13,35 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.default_model import train_default  # noqa: E402
+from benchmarks.digits import TEST_SET  # noqa: E402
 from benchmarks.fontdigits import font_digits, installed_fonts  # noqa: E402
-from engine.inspect import predict  # noqa: E402
+from engine.calibrate import expected_calibration_error, softmax_t  # noqa: E402
+from engine.default_model import CALIBRATION, train_default  # noqa: E402
+from engine.digits_data import load_mnist_test  # noqa: E402
 from engine.mnistify import mnistify  # noqa: E402
+from engine.model import forward  # noqa: E402
+
+
+def calibration(sets: dict[str, tuple[np.ndarray, np.ndarray]], temperature: float) -> None:
+    """Per set of (logits, labels): accuracy, ECE (15 bins) at T = 1 and at ``temperature``, and
+    how often the page's "almost certain" (above 99 %) is said and right."""
+    held = 10 * CALIBRATION["per_digit"]
+    print(f"\ncalibration: temperature {temperature:.3f}, fitted on the {held} embedded digits held out of training; "
+          "expected calibration error over 15 equal-width confidence bins")
+    print(f"| digits | accuracy (any T) | ECE, T = 1 | ECE, T = {temperature:.2f} | mean confidence, T = 1 → scaled | "
+          "read 'almost certain' (> 99 %, scaled): share, right |\n|---|---:|---:|---:|---:|---:|")
+    for name, (z, y) in sets.items():
+        before, after = softmax_t(z), softmax_t(z, temperature)
+        sure = after.max(1) > 0.99
+        right = after.argmax(1) == y
+        print(f"| {name} | {right.mean():.2%} | {expected_calibration_error(before, y):.2%} | "
+              f"{expected_calibration_error(after, y):.2%} | {before.max(1).mean():.1%} → {after.max(1).mean():.1%} | "
+              f"{sure.mean():.0%}, {right[sure].mean():.2%} |")
 
 
 def main():
@@ -27,22 +50,32 @@ def main():
         print("skipped: fc-list finds no fonts on this machine")
         return
     t = time.perf_counter()
-    params, spec = train_default()
+    params, spec, temperature = train_default()
     trained = time.perf_counter() - t
     images, labels, names = [], [], []
     for img, digit, name in font_digits(fonts=fonts):
         images.append(mnistify(img).reshape(-1))
         labels.append(digit)
         names.append(name)
-    pred = np.asarray(predict(params, spec, np.stack(images))).argmax(1)
+    logits = np.asarray(forward(params, spec, jnp.asarray(np.stack(images))))  # (1200, 10)
+    pred = logits.argmax(1)
     labels = np.array(labels)
     acc = float((pred == labels).mean())
     per_digit = {d: float((pred[labels == d] == d).mean()) for d in range(10)}
     confusions = Counter((int(a), int(b)) for a, b in zip(labels, pred) if a != b).most_common(5)
-    print(f"default model trained in {trained:.1f} s on the 5,000 embedded digits")
+    held = 10 * CALIBRATION["per_digit"]
+    print(f"default model trained in {trained:.1f} s on the 5,000 embedded digits less {held} held out to calibrate it")
     print(f"{len(labels)} font-rendered digits from {len(fonts)} fonts: {acc:.1%} read correctly (target ≥ 90 %)")
     print("per digit: " + ", ".join(f"{d}: {v:.0%}" for d, v in per_digit.items()))
     print("most common mistakes (true, read): " + ", ".join(f"{a}→{b} ×{n}" for (a, b), n in confusions))
+    sets = {}
+    if TEST_SET.exists():
+        x_test, y_test = load_mnist_test(TEST_SET)
+        sets["official MNIST test set, 10,000"] = (np.asarray(forward(params, spec, jnp.asarray(x_test))), y_test)
+    else:
+        print(f"(the official MNIST test set is not at {TEST_SET}: calibration on the font digits only)")
+    sets[f"font-rendered, {len(labels):,}"] = (logits, labels)
+    calibration(sets, temperature)
 
 
 if __name__ == "__main__":

@@ -2,16 +2,58 @@
 Arrays in, HTML strings out; nothing here calls Streamlit."""
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import numpy as np
 
 from playground.shared.png import GREY, as_grid, png_uri, symmetric_range, tile
+
+
+def percent_words(p: float) -> str:
+    """A probability to the nearest 5 %, never 0 % or 100 %: "about 80 %", "under 5 %", "over 95 %".
+    Calibrated on 250 digits, the model's probabilities deserve no finer a figure."""
+    if p < 0.025:
+        return "under 5 %"
+    if p >= 0.975:
+        return "over 95 %"
+    return f"about {5 * math.floor(p * 20 + 0.5)} %"
+
+
+class Verdict(NamedTuple):
+    """What the page says of a drawing: ``before`` the guessed ``digit`` (shown large), ``after``
+    it, then a ``note`` in small print."""
+    before: str
+    digit: int
+    after: str
+    note: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.before}{self.digit}{self.after} {self.note}"
+
+
+def verdict(p: np.ndarray, calibrated: bool = True) -> Verdict:
+    """The sentence for class probabilities ``p`` (K,): "It looks like a 7 (about 80 % sure)",
+    "(almost certain)" above 99 %, and below 50 % "Not sure: a 7 or a 1?" naming the runner-up.
+    An uncalibrated model's figures are its own softmax, and the note says so."""
+    p = np.asarray(p, float)
+    first, second = (int(d) for d in np.argsort(-p, kind="stable")[:2])
+    a = lambda d: "an" if d == 8 else "a"
+    if p[first] < 0.5:
+        v = Verdict(f"Not sure: {a(first)} ", first, f" or {a(second)} {second}?",
+                    f"{percent_words(p[first])} and {percent_words(p[second])}")
+    else:
+        v = Verdict(f"It looks like {a(first)} ", first, "",
+                    "almost certain" if p[first] > 0.99 else f"{percent_words(p[first])} sure")
+    return v._replace(note=f"({v.note})" if calibrated else f"({v.note}, not calibrated)")
 
 
 def bars_html(p: np.ndarray) -> str:
     """Class probabilities as plain HTML bars (the predicted class blue), hover for the value."""
     pred = int(np.argmax(p))
     bars = "".join(
-        f'<div class="nn-bar{" on" if d == pred else ""}" title="{d}: {v:.1%}"><div style="height:{max(v, 0.004):.1%}">'
+        f'<div class="nn-bar{" on" if d == pred else ""}" title="{d}: {percent_words(v)}"><div style="height:{max(v, 0.004):.1%}">'
         f'</div><span>{d}</span></div>' for d, v in enumerate(np.asarray(p, float).tolist()))
     return f'<div class="nn-bars">{bars}</div>'
 
@@ -48,14 +90,20 @@ def layer_caption(i: int, a: np.ndarray, activation: str) -> str:
     return f"layer {i}: {int((a > threshold).sum())} of {len(a)} {words}"
 
 
+UNCALIBRATED = ("This model's probabilities are its own softmax, not calibrated on digits it never trained on: "
+                "how sure it says it is may not match how often it is right.")
+
+
 def draw_view_html(img: np.ndarray, acts: list[np.ndarray], first_weights: np.ndarray | None,
-                   activation: str = "relu") -> str:
-    """Everything the draw page shows about one drawing, as one block of HTML; ``activation`` is
-    the hidden layers' (``spec.activation``)."""
+                   activation: str = "relu", calibrated: bool = True) -> str:
+    """Everything the draw page shows about one drawing, as one block of HTML: ``acts`` are the
+    hidden layers' outputs, then the class probabilities to show; ``activation`` is the hidden
+    layers' (``spec.activation``); ``calibrated`` says whether those probabilities are."""
     probs = acts[-1]
-    guess = int(np.argmax(probs))
-    head = (f"<div class='nn-guess'>It looks like a <b data-draw-guess='{guess}'>{guess}</b> "
-            f"<span>({probs[guess]:.0%} sure)</span></div>")
+    v = verdict(probs, calibrated)
+    title = "" if calibrated else f" title=\"{UNCALIBRATED}\""
+    head = (f"<div class='nn-guess'>{v.before}<b data-draw-guess='{v.digit}'>{v.digit}</b>{v.after} "
+            f"<span{title}>{v.note}</span></div>")
     figs = [img_html(png_uri(img, 0.0, 1.0, lut=GREY), "what the network sees (28×28)", 150)]
     for i, a in enumerate(acts[:-1]):
         grid = as_grid(a)

@@ -9,8 +9,9 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from engine.default_model import fine_tune, load_or_train_default
-from engine.inspect import layer_activations
+from engine.calibrate import softmax_t
+from engine.default_model import CALIBRATION, fine_tune, held_out_temperature, load_or_train_default
+from engine.learn import neuron_sums
 from engine.mnistify import mnistify
 from playground.draw.charts import DRAW_CSS, draw_view_html
 from playground.draw.settings import CONTROLS, DrawSettings
@@ -30,17 +31,17 @@ def _shared() -> dict:
 
 
 def default_model():
-    """Loaded from the file the app saved the first time it trained it, else trained now, once
-    per server process, with a progress bar (the sessions that arrive meanwhile wait for it)."""
+    """(params, spec, temperature): loaded from the file the app saved the first time it trained
+    it, else trained now, once per server process, with a progress bar (the sessions that arrive
+    meanwhile wait for it)."""
     box = _shared()
     if "model" not in box:
         note = st.empty()
         with box["lock"]:
             if "model" not in box:
                 bar = note.progress(0.0, text=TRAINING)
-                params, spec, _ = load_or_train_default(
-                    progress=lambda f: bar.progress(f, text=f"{TRAINING} {f:.0%}"))
-                box["model"] = (params, spec)
+                m = load_or_train_default(progress=lambda f: bar.progress(f, text=f"{TRAINING} {f:.0%}"))
+                box["model"] = (m.params, m.spec, m.temperature)
         note.empty()
     return box["model"]
 
@@ -54,8 +55,9 @@ def _clear():
 
 
 def model_choice():
-    """The model to read with: the default one, a fine-tuned copy, or the digits lab's."""
-    params, spec = st.session_state.get("draw_model") or default_model()
+    """The model to read with: the default one, a fine-tuned copy, or the digits lab's, as
+    (params, spec, temperature, which); the temperature is None for a model never calibrated."""
+    params, spec, temperature = st.session_state.get("draw_model") or default_model()
     session = st.session_state.get("digits")  # the digits lab's DigitsSession, once it was opened
     lab = session.run if session is not None else None
     if lab is not None and lab.digits.side == 28 and lab.epoch > 0:
@@ -63,8 +65,8 @@ def model_choice():
         epochs = f"{lab.epoch} epoch{'s' if lab.epoch != 1 else ''}"
         if st.toggle(f"Use my digits-lab model ({epochs}, {accuracy:.0%} validation accuracy)",
                      key="draw_use_lab"):
-            return lab.state.params, lab.config.spec, "your digits-lab model"
-    return params, spec, "the fine-tuned model" if "draw_model" in st.session_state else "the default model"
+            return lab.state.params, lab.config.spec, None, "your digits-lab model"
+    return params, spec, temperature, "the fine-tuned model" if "draw_model" in st.session_state else "the default model"
 
 
 def _add(label: int | None) -> None:
@@ -91,23 +93,39 @@ def teach() -> None:
             st.warning(msg, icon=":material/draw:")
         st.caption(f"{len(drawings)} drawing(s) of yours: " + ", ".join(str(y) for _, y in drawings))
         if st.button("Fine-tune for 5 epochs", key="draw_tune", disabled=not drawings, type="primary"):
-            params, spec = st.session_state.get("draw_model") or default_model()
-            with st.spinner("Fine-tuning on the 5,000 digits plus yours…"):
+            params, spec, _ = st.session_state.get("draw_model") or default_model()
+            with st.spinner("Fine-tuning on the embedded digits plus yours…"):
                 x, y = zip(*drawings)
-                st.session_state.draw_model = (fine_tune(params, spec, np.stack(x), np.array(y)), spec)
+                tuned = fine_tune(params, spec, np.stack(x), np.array(y))
+                # Refitted, not kept: fine-tuning changes how sure the network is, and the
+                # calibration digits are still held out of training, so this costs a few ms.
+                st.session_state.draw_model = (tuned, spec, held_out_temperature(tuned, spec))
             st.rerun()
         if "draw_model" in st.session_state and st.button("Back to the default model", key="draw_untune"):
             del st.session_state.draw_model
             st.rerun()
 
 
-def through_the_network(img: np.ndarray, params, spec) -> None:
-    acts = [np.asarray(a[0]) for a in layer_activations(params, spec, img.reshape(1, -1))]
+def through_the_network(img: np.ndarray, params, spec, temperature: float | None) -> None:
+    """One jitted call for every layer (the hidden outputs and the logits); the probabilities
+    shown are softmax(logits / temperature), T = 1 for a model never calibrated."""
+    sums = neuron_sums(params, spec, np.asarray(img, np.float32).reshape(-1))
+    acts = [np.asarray(s.a) for s in sums[:-1]] + [softmax_t(np.asarray(sums[-1].z), temperature or 1.0)]
     top = None
     if len(acts) > 1:
         w = np.asarray(jax.device_get(params[0][0]))  # (784, width)
         top = w[:, np.argsort(-acts[0])[:8]].T.reshape(-1, 28, 28)
-    draw_view(draw_view_html(img, acts, top, spec.activation), key="draw_view")
+    draw_view(draw_view_html(img, acts, top, spec.activation, calibrated=temperature is not None), key="draw_view")
+
+
+def calibration_words(temperature: float | None) -> str:
+    if temperature is None:
+        return ("Its probabilities are its own softmax, not calibrated: how sure it says it is may not match how "
+                "often it is right.")
+    held = 10 * CALIBRATION["per_digit"]
+    return (f"How sure it says it is was checked on {held} MNIST digits it never trained on (its scores are "
+            f"divided by {temperature:.2f} to fit them): on digits like those, when it says about 80 % sure, it is "
+            "right about 80 % of the time.")
 
 
 LAYOUT = [1, 1.6]  # canvas column, reading column
@@ -115,7 +133,7 @@ LAYOUT = [1, 1.6]  # canvas column, reading column
 
 @st.fragment
 @guarded
-def reader(params, spec, width: int) -> None:
+def reader(params, spec, temperature: float | None, width: int) -> None:
     """The canvas and its reading, and nothing else: a stroke reruns only this, so it sends the
     browser as few elements as possible."""
     left, right = st.columns(LAYOUT, gap="large")
@@ -134,7 +152,7 @@ def reader(params, spec, width: int) -> None:
             st.info("Draw a digit, 0 to 9, in the black square: big, in one or two strokes. "
                     "The network's answer appears here as you draw.", icon=":material/draw:")
         else:
-            through_the_network(img, params, spec)
+            through_the_network(img, params, spec, temperature)
 
 
 def _settings() -> DrawSettings:
@@ -157,10 +175,10 @@ def main() -> None:
         copy_link(key="draw_copy")
     show_notice("draw")
     teacher = st.session_state.draw_teacher
-    params, spec, which = model_choice()
+    params, spec, temperature, which = model_choice()
     if teacher.explain:
         st.caption(f"Read by {which}. The drawing is cropped to its ink, scaled to 20 pixels and centred by its "
-                   "centre of mass in 28×28, exactly as MNIST's digits were.")
+                   "centre of mass in 28×28, exactly as MNIST's digits were. " + calibration_words(temperature))
     pen, clear, more = st.columns([LAYOUT[0] * 0.62, LAYOUT[0] * 0.38, LAYOUT[1]], vertical_alignment="bottom",
                                   gap="large")
     f = DrawSettings.FIELDS["pen"]
@@ -170,7 +188,7 @@ def main() -> None:
     with more:
         teach()
     sync_url("draw", DrawSettings(pen=width).to_query() | teacher.to_query())
-    reader(params, spec, width)
+    reader(params, spec, temperature, width)
 
 
 main()
