@@ -27,6 +27,26 @@ if "NN_PLAYGROUND_MODELS" not in os.environ:
     atexit.register(shutil.rmtree, os.environ["NN_PLAYGROUND_MODELS"], True)
 
 
+# --- the app's pages, as its navigation lists them -----------------------------------------------
+# url_path -> (file relative to app.py, title); the default page (the toy lab) first.
+PAGES = {path: (f"{folder}/page.py", title) for folder, title, path in re.findall(
+    r'st\.Page\(HERE / "(\w+)" / "page\.py", title="([^"]+)".*?url_path="(\w+)"', Path(APP).read_text())}
+
+
+def every_pair(pages) -> list:
+    """A walk from the first page through every ordered pair of pages once (each page to every
+    other page), back to the first (an Euler circuit of the complete directed graph)."""
+    pages = list(pages)
+    unused = {a: [b for b in reversed(pages) if b != a] for a in pages}
+    stack, walk = [pages[0]], []
+    while stack:
+        if unused[stack[-1]]:
+            stack.append(unused[stack[-1]].pop())
+        else:
+            walk.append(stack.pop())
+    return walk[::-1]
+
+
 # --- AppTest: the whole script, headless (no clock, no browser) ---------------------------------
 def open_page(page: str | None = None, **query):
     """The app as a link opens it: ``page`` ("digits", "draw", "lessons"; the toy lab if None)
@@ -58,8 +78,9 @@ def html(at) -> str:
 
 
 def notice(at) -> str:
-    """The warnings a page shows, as the reader sees them: Markdown escapes taken out."""
-    return " ".join(re.sub(r"\\(.)", r"\1", w.value) for w in at.warning)
+    """The warnings a page shows, as the reader sees them: Markdown escapes and the invisible
+    joiners that keep addresses from becoming links taken out."""
+    return " ".join(re.sub(r"\\(.)", r"\1", w.value).replace("\u2060", "") for w in at.warning)
 
 
 def shown_epoch(at) -> int:

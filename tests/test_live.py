@@ -52,16 +52,32 @@ def client():
     return Client()
 
 
-def test_the_route_is_mounted_where_the_page_points():
-    [route] = live.mount()
+@pytest.fixture
+def mounting(monkeypatch):
+    """``live.mount()`` sets a module flag and patches the server's HTTP protocol classes: both
+    are put back after the test, so that the tests after it see the module as they found it."""
+    monkeypatch.setattr(live, "_mounted", live._mounted)
+    for module, name in (("uvicorn.protocols.http.h11_impl", "H11Protocol"),
+                         ("uvicorn.protocols.http.httptools_impl", "HttpToolsProtocol")):
+        try:
+            proto = getattr(__import__(module, fromlist=[name]), name)
+        except (ImportError, AttributeError):
+            continue
+        for attr in ("connection_made", "data_received"):
+            monkeypatch.setattr(proto, attr, getattr(proto, attr))
+    return live.mount
+
+
+def test_the_route_is_mounted_where_the_page_points(mounting):
+    [route] = mounting()
     assert live.mounted() and route.path == "/nn-live/{token}" and live.url("abc") == "/nn-live/abc"
 
 
-def test_under_a_base_url_path_the_route_and_the_page_follow_it():
+def test_under_a_base_url_path_the_route_and_the_page_follow_it(mounting):
     from streamlit import config
     config.set_option("server.baseUrlPath", "/class/")
     try:
-        [route] = live.mount()
+        [route] = mounting()
         assert route.path == "/class/nn-live/{token}" and live.url("abc") == "/class/nn-live/abc"
     finally:
         config.set_option("server.baseUrlPath", "")
@@ -156,11 +172,11 @@ def test_a_frame_waits_while_the_page_script_holds_the_session(client):
     t.join()
 
 
-def test_accepted_connections_get_tcp_nodelay():
+def test_accepted_connections_get_tcp_nodelay(mounting):
     """Streamlit's listening socket has protocol 0, so asyncio leaves Nagle's algorithm on;
     the server's HTTP protocol, once the route is mounted, switches it off for each connection."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
-    live.mount()
+    mounting()
     assert H11Protocol.connection_made.no_delay
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0)  # protocol 0, as Streamlit binds it
     server.bind(("127.0.0.1", 0))
@@ -177,6 +193,14 @@ def test_accepted_connections_get_tcp_nodelay():
     assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
     for s in (conn, accepted, server):
         s.close()
+
+
+def test_mounting_in_a_test_leaves_nothing_behind():
+    """The tests above mounted the route: the module flag and the server's protocol are as before."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+    assert not live.mounted()
+    assert not getattr(H11Protocol.connection_made, "no_delay", False)
+    assert not getattr(H11Protocol.data_received, "head_limit", False)
 
 
 # --- the class proxy ---------------------------------------------------------------------------

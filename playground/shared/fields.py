@@ -53,11 +53,16 @@ def number(lo, hi, kind=float, step=None) -> Field:
 
 
 def one_of(values, kind=float) -> Field:
-    """A number from a fixed list (the values a select-slider offers)."""
+    """A number from a fixed list (the values a select-slider offers), told apart as the
+    select-slider tells them apart: by their labels. So a link's 0.1 is the option 0.1 (to the
+    last bit or not), and 0.0000099999 or -0 is none of them."""
+    label = "{:g}".format
+    labels = {label(c) for c in values}
+
     def check(v):
-        ok = _is_number(v) and any(abs(v - c) <= 1e-9 * max(1, c) for c in values)
-        return None if ok else f"must be one of {', '.join(f'{c:g}' for c in values)}"
-    return Field(check, kind, lambda v: f"{v:g}", options=tuple(values))
+        ok = _is_number(v) and abs(v) < 1e300 and label(v) in labels
+        return None if ok else f"must be one of {', '.join(map(label, values))}"
+    return Field(check, kind, label, options=tuple(values))
 
 
 def choice(table) -> Field:
@@ -76,10 +81,20 @@ def split_list(s: str) -> tuple[str, ...]:
 
 
 def shown(value: object) -> str:
-    """A user's value as a notice repeats it: quoted, and cut to MAX_SHOWN characters."""
-    text = value if isinstance(value, str) else repr(value)
-    text = text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 1] + "…"
-    return repr(text)
+    """A user's value as a notice repeats it: quoted as Python writes it (so that no character
+    in it is invisible or breaks the line), at most MAX_SHOWN characters between the quotes."""
+    if not isinstance(value, str):
+        try:
+            value = repr(value)
+        except (ValueError, RecursionError):  # an int of over 4,300 digits, a list nested too deep
+            value = f"<{type(value).__name__}>"
+    said = repr(value[:MAX_SHOWN + 1])
+    if len(value) <= MAX_SHOWN and len(said) <= MAX_SHOWN + 2:
+        return said
+    cut = value[:MAX_SHOWN - 1]
+    while len(repr(cut + "…")) > MAX_SHOWN + 2:  # escapes (\x00, \n) take several characters
+        cut = cut[:-1]
+    return repr(cut + "…")
 
 
 def names(items: list[str]) -> str:

@@ -7,6 +7,7 @@ from typing import Callable
 import streamlit as st
 
 from engine.modelio import PREDICT_SOURCE, ModelFileError, export_json, load_model
+from playground.shared.links import plain
 from playground.shared.run import Run
 
 
@@ -37,8 +38,8 @@ def model_file_ui(run: Run, *, prefix: str, adopt: Callable[[Run], None],
     st.file_uploader("Continue from a model file", type=["npz"], key=f"{prefix}_upload",
                      on_change=_load, args=(prefix, type(run), adopt))
     message = st.session_state.pop(f"{prefix}_file_msg", None)
-    if message:
-        (st.error if message[0] == "error" else st.success)(message[1])
+    if message:  # it repeats the file's name and what the file says: as plain text, never Markdown
+        (st.error if message[0] == "error" else st.success)(plain(message[1]))
     a, b = st.columns(2)
     a.download_button("Weights (JSON)", data=lambda: export_json(run.state.params, run.config.spec, features),
                       file_name=f"nn-playground-{kind}-weights.json", mime="application/json", on_click="ignore",
