@@ -267,3 +267,20 @@ def test_no_link_the_app_writes_comes_near_the_servers_limit():
         query["restarted"] = "1"
         link = f"/{page}?{urlencode(query)}"
         assert len(link) < _limit() // 4, (page, len(link))
+
+
+def test_a_paused_tab_that_comes_back_to_a_restarted_server_is_told_its_run_was_lost():
+    """A tab paused during a restart sends its widgets' values to a new session on its next click:
+    the run starts again from the link, and the page says so (it used to happen silently)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["learning_rate"] = 0.3  # what the tab's widgets send to the new session
+    at.query_params["learning_rate"] = "0.3"
+    at.run()
+    assert "server restarted" in notice(at) and at.session_state.toy.run.epoch == 0
+    at.run()
+    assert "server restarted" not in notice(at)  # said once
+    fresh = open_page()
+    assert "server restarted" not in notice(fresh)  # a first visit is not a restart

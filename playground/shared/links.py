@@ -132,8 +132,12 @@ def plain(text: str) -> str:
 
 
 def show_notice(page: str) -> None:
-    """The one-line notice of what the last link opened on this page could not use, once."""
+    """The one-line notice of what the last link opened on this page could not use, once (and that
+    the server restarted, if this tab came back to a restarted server while paused)."""
+    from playground.shared.pagestate import lost_run
     notice = st.session_state.pop(f"{page}_notice", None)
+    if lost_run() and (not notice or RESTARTED not in notice):
+        notice = RESTARTED + (" " + notice if notice else "")
     if notice:
         st.warning(plain(notice), icon=":material/link:")
 

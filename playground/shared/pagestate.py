@@ -16,10 +16,20 @@ _PAGE = "_nn_page"
 
 
 def enter(page: str) -> bool:
-    """Note that ``page`` is running; True when the last run was of another page (or none)."""
+    """Note that ``page`` is running; True when the last run was of another page (or none).
+
+    A session that has never run a page but already holds widget values is a browser tab that
+    reconnected to a restarted server: its run was lost, and ``lost_run()`` says so once."""
+    if _PAGE not in st.session_state and any(not str(k).startswith("_") for k in st.session_state):
+        st.session_state["_nn_lost_run"] = True
     came = st.session_state.get(_PAGE) != page
     st.session_state[_PAGE] = page
     return came
+
+
+def lost_run() -> bool:
+    """Whether this session's tab came back to a restarted server (once)."""
+    return bool(st.session_state.pop("_nn_lost_run", False))
 
 
 def seed(values: dict[str, Any], force: bool = False) -> None:
