@@ -12,7 +12,7 @@ import asyncio
 import pytest
 from starlette.requests import Request
 
-from playground.server import live, proxy
+from playground.server import connections, live, proxy
 
 
 SECRET = b"the owner's token"  # what Streamlit's XSRF cookie carries for the session's own browser
@@ -189,7 +189,7 @@ def test_accepted_connections_get_tcp_nodelay(mounting):
         def get_extra_info(self, name, default=None):
             return accepted if name == "socket" else default
 
-    live.set_no_delay(Transport())
+    connections.set_no_delay(Transport())
     assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
     for s in (conn, accepted, server):
         s.close()

@@ -218,7 +218,7 @@ def test_a_link_within_the_limit_still_opens_the_page(server):
 
 
 def test_the_servers_answer_to_a_head_over_the_limit_says_what_was_too_long():
-    from playground.server.live import too_long
+    from playground.server.connections import too_long
     limit = _limit()
     link = b"GET /toy?dataset=" + b"x" * 120_000 + b" HTTP/1.1\r\nHost: h\r\n\r\n"
     answer = too_long(link, limit)
