@@ -88,15 +88,17 @@ def shown_epoch(at) -> int:
     return int(re.search(r'data-stat="Epoch">([\d,]+)<', html(at)).group(1).replace(",", ""))
 
 
-# --- real browser: one app server and one Chromium for the whole test session --------------------
-@pytest.fixture(scope="session")
+# --- real browser: one app server and one Chromium per test module (Playwright's sync API keeps an
+# event loop running in this thread while a browser is open: closed with the module, it stays out of
+# the way of the tests after it that run asyncio themselves) ----------------------------------------
+@pytest.fixture(scope="module")
 def server():
     from tests.browser import app_server
     with app_server() as url:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     from tests.browser import chromium
     with chromium() as b:
