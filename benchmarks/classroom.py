@@ -203,6 +203,8 @@ class Session:
             # As a browser does: load the page first (a class server's proxy answers with the
             # cookie that keeps this tab on one worker), then open the websocket with it.
             await http.get("/")
+            await http.get("/_stcore/health")  # as the page's script does first: Streamlit's XSRF cookie,
+            # the browser's own secret that its session's live frames are bound to
             cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
             async with websockets.connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
                                           max_size=None, ping_interval=None, origin=base,

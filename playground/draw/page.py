@@ -174,6 +174,8 @@ def main() -> None:
     with link:
         copy_link(key="draw_copy")
     show_notice("draw")
+    # The canvas's own toolbar floats above its top edge: room for it, clear of the pen and Clear.
+    st.html("<style>[class*=st-key-draw_canvas_]{margin-top:2.6rem}</style>")
     teacher = st.session_state.draw_teacher
     params, spec, temperature, which = model_choice()
     if teacher.explain:
