@@ -24,6 +24,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
                  "--disable-backgrounding-occluded-windows"]
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+SHOTS = ROOT / "assets" / "screenshots"  # screenshots the browser tests leave to look at
+
+
+def browser_marks() -> list:
+    """``pytestmark`` of a module of browser tests: marked, and skipped (saying why) without Chromium."""
+    import pytest
+    return [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
 
 
 @contextlib.contextmanager

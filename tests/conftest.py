@@ -103,3 +103,13 @@ def browser():
     from tests.browser import chromium
     with chromium() as b:
         yield b
+
+
+@pytest.fixture
+def page(browser):
+    """A 1280×800 tab; the test fails if it shows a traceback or an unexpected-error sentence."""
+    from tests.browser import no_traceback
+    p = browser.new_page(viewport={"width": 1280, "height": 800})
+    yield p
+    no_traceback(p)
+    p.close()

@@ -2,24 +2,12 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, epoch, no_traceback, open_toy, pause, stat, wait_for, wait_idle
-from tests.conftest import ROOT
+from tests.browser import browser_marks, epoch, no_traceback, open_toy, pause, SHOTS, stat, wait_for, wait_idle
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
-SHOTS = ROOT / "assets" / "screenshots"
-
-
-@pytest.fixture
-def page(browser):
-    p = browser.new_page(viewport={"width": 1280, "height": 800})
-    yield p
-    no_traceback(p)
-    p.close()
+pytestmark = browser_marks()
 
 
 def map_image(page) -> str:

@@ -5,12 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, epoch, no_traceback, open_toy, pause, wait_for, wait_idle
-from tests.conftest import ROOT
+from tests.browser import browser_marks, epoch, no_traceback, open_toy, pause, SHOTS, wait_for, wait_idle
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
-SHOTS = ROOT / "assets" / "screenshots"
+pytestmark = browser_marks()
 
 
 @pytest.fixture

@@ -2,24 +2,11 @@
 digit and the neuron a student chooses."""
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from tests.browser import CHROMIUM, no_traceback, wait_for, wait_idle
-from tests.conftest import ROOT
-
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
-SHOTS = ROOT / "assets" / "screenshots"
 
 
-@pytest.fixture
-def page(browser):
-    p = browser.new_page(viewport={"width": 1280, "height": 800})
-    yield p
-    no_traceback(p)
-    p.close()
+from tests.browser import browser_marks, SHOTS, wait_for, wait_idle
+
+pytestmark = browser_marks()
 
 
 def choose(page, label: str, value: int) -> None:

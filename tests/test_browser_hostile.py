@@ -11,17 +11,15 @@ import re
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import numpy as np
 import pytest
 
-from tests.browser import CHROMIUM, app_server, epoch, free_port, no_traceback, open_toy, pause, wait_for, wait_idle
+from tests.browser import app_server, browser_marks, epoch, free_port, no_traceback, open_toy, pause, wait_for, wait_idle
 from tests.conftest import PAGES, every_pair
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]
+pytestmark = browser_marks()
 
 WALK = every_pair(PAGES)  # every page to every other page once, from the toy lab back to it
 TOY_LINK = {"dataset": "xor", "hidden": "3,2", "learning_rate": "0.1", "seed": "7"}

@@ -5,7 +5,6 @@ import gc
 import re
 import socket
 import threading
-import time
 
 import asyncio
 
