@@ -24,8 +24,8 @@ TERMS: dict[str, str] = {
                         "goes down.",
     "learning rate": "How big the steps of gradient descent are: each weight moves by the learning rate times "
                      "its gradient.",
-    "regularisation": "A penalty for large weights added to the loss, which keeps the network simpler so that it "
-                      "does better on data it has not seen.",
+    "regularisation": "A penalty for large weights added to the loss: it keeps the network simpler, which often "
+                      "helps it do better on data it has not seen.",
     "overfitting": "When a network learns its training examples so closely, noise and all, that it does worse "
                    "on new ones.",
     "training data": "The examples the network learns from.",
