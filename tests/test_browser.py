@@ -156,8 +156,10 @@ def draw(page, strokes):
 
 
 def guess(page):
-    el = page.locator("[data-draw-guess]")
-    return el.first.get_attribute("data-draw-guess") if el.count() else None
+    """The digit the page reads, or None: in one call (a count then a read could race a redraw
+    that removes the element in between, and the read would then wait 30 s for it)."""
+    return page.locator("[data-draw-guess]").evaluate_all(
+        "els => els.length ? els[0].getAttribute('data-draw-guess') : null")
 
 
 def test_draw_a_one_and_a_zero_and_see_them_read(page, server):
