@@ -33,10 +33,14 @@ bench: install-test
 	$(BIN)/python benchmarks/modelfile.py
 	$(BIN)/python benchmarks/hostile.py
 	$(BIN)/python benchmarks/ui.py
+	$(BIN)/python benchmarks/compare.py
 	$(BIN)/python benchmarks/digits.py
 	$(BIN)/python benchmarks/draw.py
+	$(BIN)/python benchmarks/bigpicture.py
 	$(BIN)/python benchmarks/classroom.py --workers 2
 	$(BIN)/python benchmarks/classroom.py --workers 2 --heavy 3
+	$(BIN)/python benchmarks/classroom.py --workers 2 --sessions 100 --class sqlite
+	$(BIN)/python benchmarks/classroom.py --workers 2 --sessions 100 --class redis
 
 clean:
 	rm -rf $(VENV) build *.egg-info

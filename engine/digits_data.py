@@ -183,3 +183,42 @@ def split(d: Digits, val_ratio: float, seed: int) -> Split:
     k = int(round(len(order) * (1 - val_ratio)))
     tr, va = order[:k], order[k:]
     return Split(d.x_train[tr], d.y_train[tr], d.x_train[va], d.y_train[va], d.side)
+
+
+# --- filters on a split: the digits to learn, and a biased training set ---------------------------
+ALL_DIGITS = tuple(range(10))
+
+
+def keep_classes(x: np.ndarray, y: np.ndarray, classes) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``x`` (N, n_in) whose digit ``y`` (N,) is one of ``classes`` (sorted, distinct),
+    with each label replaced by its digit's place in ``classes``: for (7, 8, 9) a 7 becomes 0,
+    an 8 becomes 1 and a 9 becomes 2, so that output neuron k stands for ``classes[k]``."""
+    classes = np.asarray(classes, np.int32)
+    lookup = np.full(max(int(y.max(initial=0)), int(classes.max())) + 1, -1, np.int32)
+    lookup[classes] = np.arange(len(classes), dtype=np.int32)
+    keep = np.isin(y, classes)
+    return x[keep], lookup[y[keep]]
+
+
+def keep_fraction(x: np.ndarray, y: np.ndarray, digit: int, percent: float, key) -> tuple[np.ndarray, np.ndarray]:
+    """Keep only ``percent`` % of the examples labelled ``digit`` (n of them: round(n × percent / 100),
+    halves rounded up), chosen at random with the JAX PRNG ``key``, and every other example. The
+    order of the rows kept is unchanged."""
+    import jax  # here, so that reading data files needs no JAX
+
+    rows = np.flatnonzero(y == digit)
+    k = int(np.floor(len(rows) * percent / 100 + 0.5))
+    chosen = rows[np.asarray(jax.random.permutation(key, len(rows)))[:k]] if len(rows) else rows
+    keep = y != digit
+    keep[chosen] = True
+    return x[keep], y[keep]
+
+
+def filtered(s: Split, classes=ALL_DIGITS, bias: tuple[int, float] | None = None, key=None) -> Split:
+    """``s`` with only ``classes`` in its training and validation digits (labels remapped, see
+    ``keep_classes``) and, with ``bias`` = (digit, percent), only that percent of that digit's
+    training examples (drawn with ``key``): validation is left whole, so it shows the harm."""
+    x, y = s.x_train, s.y_train
+    if bias is not None:
+        x, y = keep_fraction(x, y, bias[0], bias[1], key)
+    return Split(*keep_classes(x, y, classes), *keep_classes(s.x_val, s.y_val, classes), s.side)

@@ -1,7 +1,8 @@
 """Model files that travel: one ``.npz`` archive with a JSON header, never a pickle.
 
 The archive holds ``header`` (UTF-8 JSON as a uint8 array: format, version, the network's
-shape, the page's settings as text, the training history) and ``w0, b0, w1, b1, ...`` as float32
+shape, the page's settings as text, the training history; for a digits model, the digit each
+output stands for) and ``w0, b0, w1, b1, ...`` as float32
 arrays. Loading trusts nothing in the file: sizes and shapes are checked before anything is
 unpacked (``engine.npzcheck``), the header's size and nesting before it is parsed, and every part
 of it for its type and range; a corrupt, truncated, foreign or hostile file is refused with one
@@ -46,15 +47,19 @@ class SavedModel:
     kind: str  # which page made it: "toy" or "digits"
     settings: dict[str, str]  # that page's settings, as its URL query would carry them
     history: dict[str, list[float]]  # per-epoch metrics, index 0 the untrained network (NaN: none)
+    classes: tuple[int, ...] | None = None  # a digits model: the digit each output stands for (None: 0, 1, 2, ...)
 
 
 def save_model(params: Params, spec: MLPSpec, *, kind: str, settings: dict,
-               history: dict[str, np.ndarray]) -> bytes:
+               history: dict[str, np.ndarray], classes=None) -> bytes:
     """The model as the bytes of a compressed ``.npz`` file. Settings are stored as text (a value
-    that is not text, as its JSON), as a page's URL query carries them."""
+    that is not text, as its JSON), as a page's URL query carries them. ``classes``: for a model
+    of some of the digits, the digit each output neuron stands for (one per output)."""
     header = {"format": FORMAT, "version": VERSION, "kind": kind, "spec": asdict(spec),
               "settings": {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in settings.items()},
               "history": {k: [float(v) for v in np.asarray(s).ravel()] for k, s in history.items()}}
+    if classes is not None:
+        header["classes"] = [int(c) for c in classes]
     arrays = {}
     for i, (w, b) in enumerate(params):
         arrays[f"w{i}"] = np.asarray(w, np.float32)
@@ -167,6 +172,16 @@ def _history(history) -> dict[str, list[float]]:
     return out
 
 
+def _classes(classes, spec: MLPSpec) -> tuple[int, ...] | None:
+    """The digit each output stands for: one per output, distinct whole numbers from 0 to 9."""
+    if classes is None:
+        return None
+    if (not isinstance(classes, list) or len(classes) != spec.n_out
+            or not all(type(c) is int and 0 <= c <= 9 for c in classes) or len(set(classes)) != len(classes)):
+        raise _refuse("its list of the digits its outputs stand for is damaged")
+    return tuple(classes)
+
+
 def _header(npz: Npz) -> dict:
     if "header" not in npz:
         raise _refuse("it has no nn-playground header (is it a model from another program?)")
@@ -222,7 +237,8 @@ def load_model(data: bytes) -> SavedModel:
             raise _refuse("its lab name is damaged")
         settings = _settings(header.get("settings") or {})
         history = _history(header.get("history") or {})
-        return SavedModel(_weights(npz, spec), spec, kind, settings, history)
+        classes = _classes(header.get("classes"), spec)
+        return SavedModel(_weights(npz, spec), spec, kind, settings, history, classes)
     except NpzRefusal as e:
         raise _refuse(str(e)) from None
 

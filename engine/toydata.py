@@ -1,6 +1,7 @@
 """Toy 2-D data sets, generated as TF Playground generates them, and the input features.
 
-Points live in [-6, 6]². Classification labels are -1 / +1; regression targets lie in [-1, 1].
+Points live in [-6, 6]². Classification labels are -1 / +1; regression targets lie in [-1, 1];
+multi-class labels are class indices 0 … k−1 (int32), for k = 3 to 6 classes.
 Randomness comes from a NumPy generator seeded by the caller, so a seed fixes the data.
 """
 from __future__ import annotations
@@ -83,11 +84,47 @@ def _multi_gauss(rng, n, noise):
     return pts, vals[np.arange(n), best]
 
 
+def _boundary(f):
+    """Points above (+1) and below (−1) the curve y = f(x); noise moves points before labelling."""
+    def make(rng, n, noise):
+        pts = rng.uniform(-5.5, 5.5, (n, 2))
+        q = pts + rng.normal(0, 1, (n, 2)) * noise * 3.0
+        return pts, np.where(q[:, 1] >= f(q[:, 0]), 1.0, -1.0)
+    return make
+
+
+CURVES = {"sine": lambda x: 3 * np.sin(x), "cubic": lambda x: x ** 3 / 20, "abs": lambda x: np.abs(x) - 2.5}
+
+
+def _blobs(rng, n, noise, k):
+    """k gaussian blobs, their centres evenly on a circle of radius 3.5."""
+    angle = 2 * np.pi * np.arange(k) / k + np.pi / 2
+    centres = 3.5 * np.stack([np.cos(angle), np.sin(angle)], 1)  # (k, 2)
+    y = np.arange(n) % k
+    sd = 0.6 + noise * 3.0  # noise 0..50 % -> spread 0.6..2.1
+    return centres[y] + rng.normal(0, sd, (n, 2)), y
+
+
+def _arms(rng, n, noise, k):
+    """A spiral of k arms, one class each, each arm one turn long (TF Playground's two arms turn
+    1.75 times; with k arms that close together a small network cannot follow them)."""
+    y = np.arange(n) % k
+    t = rng.uniform(0, 1, n)
+    r = t * 5
+    angle = t * 2 * np.pi + 2 * np.pi * y / k
+    pts = np.stack([r * np.sin(angle), r * np.cos(angle)], 1)
+    return pts + rng.uniform(-1, 1, (n, 2)) * noise, y
+
+
 class Dataset(NamedTuple):
     label: str
-    problem: str
+    problem: str  # "classification" (two classes, -1/+1), "multiclass" (3 to 6), "regression"
     n_points: int
-    make: Callable[[np.random.Generator, int, float], tuple[np.ndarray, np.ndarray]]
+    make: Callable  # (rng, n, noise) -> (points (n, 2), y (n,)); multi-class: (rng, n, noise, k)
+
+    @property
+    def multiclass(self) -> bool:
+        return self.problem == "multiclass"
 
 
 DATASETS: dict[str, Dataset] = {
@@ -98,7 +135,13 @@ DATASETS: dict[str, Dataset] = {
     "moons": Dataset("Two moons", "classification", 500, _moons),
     "plane": Dataset("Plane", "regression", 1200, _plane),
     "multi_gauss": Dataset("Multi-Gaussian", "regression", 1200, _multi_gauss),
+    "sine": Dataset("Sine curve", "classification", 500, _boundary(CURVES["sine"])),
+    "cubic": Dataset("Cubic curve", "classification", 500, _boundary(CURVES["cubic"])),
+    "abs": Dataset("|x| curve", "classification", 500, _boundary(CURVES["abs"])),
+    "blobs": Dataset("Blobs", "multiclass", 600, _blobs),
+    "arms": Dataset("Spiral arms", "multiclass", 600, _arms),
 }
+MAX_CLASSES = 6
 
 
 class Feature(NamedTuple):
@@ -125,18 +168,19 @@ def features(points: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
 
 class ToyData(NamedTuple):
     points_train: np.ndarray  # (N_train, 2)
-    y_train: np.ndarray  # (N_train,) float32
+    y_train: np.ndarray  # (N_train,) float32; int32 class indices for multi-class
     points_test: np.ndarray
     y_test: np.ndarray
 
 
-def make_toy_data(name: str, noise: float, train_ratio: float, seed: int) -> ToyData:
-    """Generate a data set and split it; ``noise`` and ``train_ratio`` are fractions (0.1 = 10 %)."""
+def make_toy_data(name: str, noise: float, train_ratio: float, seed: int, classes: int = 3) -> ToyData:
+    """Generate a data set and split it; ``noise`` and ``train_ratio`` are fractions (0.1 = 10 %);
+    ``classes`` (3 to 6) is used by the multi-class sets only."""
     ds = DATASETS[name]
     rng = np.random.default_rng(seed)
-    pts, y = ds.make(rng, ds.n_points, noise)
+    pts, y = ds.make(rng, ds.n_points, noise, classes) if ds.multiclass else ds.make(rng, ds.n_points, noise)
     order = rng.permutation(len(y))
-    pts, y = pts[order].astype(np.float32), y[order].astype(np.float32)
+    pts, y = pts[order].astype(np.float32), y[order].astype(np.int32 if ds.multiclass else np.float32)
     k = int(len(y) * train_ratio)
     return ToyData(pts[:k], y[:k], pts[k:], y[k:])
 

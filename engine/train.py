@@ -24,6 +24,11 @@ class Data(NamedTuple):
     y_train: jax.Array  # (N,) float32 labels ±1 or targets; int32 class indices for multi-class
     x_test: jax.Array
     y_test: jax.Array
+    # Optional (N,) float32: 1 for a real example, 0 for padding. A set that grows point by point
+    # (the toy lab's drawing) is padded to a few fixed sizes, so adding a point does not compile
+    # the training chunk again; padding never counts in a loss, an accuracy or an update.
+    w_train: jax.Array | None = None
+    w_test: jax.Array | None = None
 
 
 class HParams(NamedTuple):
@@ -112,18 +117,23 @@ def objective(params, config: TrainConfig, hp: HParams, x, y, mask, key):
     return loss + penalty(params, hp.l1, hp.l2)
 
 
-def _metrics(params, spec: MLPSpec, x, y):
+def _mean(v, w):
+    """The mean of ``v``, over the examples whose weight ``w`` is 1 (all if None; NaN if none)."""
+    return v.mean() if w is None else (v * w).sum() / w.sum()
+
+
+def _metrics(params, spec: MLPSpec, x, y, w=None):
     head = HEADS[spec.head]
     z = forward(params, spec, x)
-    loss = head.loss(z, y).mean()
-    acc = head.correct(z, y).mean() if head.correct else jnp.asarray(jnp.nan, jnp.float32)
+    loss = _mean(head.loss(z, y), w)
+    acc = _mean(head.correct(z, y), w) if head.correct else jnp.asarray(jnp.nan, jnp.float32)
     return loss, acc
 
 
 def evaluate(params: Params, spec: MLPSpec, data: Data) -> dict[str, jax.Array]:
     """Data loss (no penalty) and accuracy on the train and test sets."""
-    train_loss, train_acc = _metrics(params, spec, data.x_train, data.y_train)
-    test_loss, test_acc = _metrics(params, spec, data.x_test, data.y_test)
+    train_loss, train_acc = _metrics(params, spec, data.x_train, data.y_train, data.w_train)
+    test_loss, test_acc = _metrics(params, spec, data.x_test, data.y_test, data.w_test)
     return dict(train_loss=train_loss, test_loss=test_loss, train_acc=train_acc, test_acc=test_acc)
 
 
@@ -158,11 +168,16 @@ def _epoch(state: TrainState, data: Data, hp: HParams, config: TrainConfig) -> T
     pad = nb * bs - n
     key, k_perm, k_steps = jax.random.split(state.key, 3)
     perm = permutation(k_perm, n)
+    weighted = data.w_train is not None
+    if weighted:  # the real examples first, in random order; batches of padding only change nothing
+        perm = perm[jnp.argsort(1.0 - data.w_train[perm], stable=True)]
     if pad:
         perm = jnp.concatenate([perm, perm[:pad]])
     xs = data.x_train[perm].reshape(nb, bs, -1)  # (nb, B, n_in)
     ys = data.y_train[perm].reshape(nb, bs)
     mask = (jnp.arange(nb * bs) < n).astype(jnp.float32).reshape(nb, bs) if pad else None
+    if weighted:
+        mask = data.w_train[perm].reshape(nb, bs) * (1.0 if mask is None else mask)
     lr = hp.learning_rate * schedule_factor(hp.schedule, state.epoch, hp.schedule_period, hp.schedule_rate)
     opt_state = with_hyperparams(state.opt_state, lr, hp.momentum, hp.weight_decay)
     tx = make_optimiser(config.optimiser)
@@ -176,8 +191,11 @@ def _epoch(state: TrainState, data: Data, hp: HParams, config: TrainConfig) -> T
         if config.augment != "none":
             xb = augment(k_aug, xb)
         grads = jax.grad(objective)(params, config, hp, xb, yb, mb, k_drop)
-        updates, opt_state = tx.update(grads, opt_state, params)
-        return (optax.apply_updates(params, updates), opt_state), None
+        updates, new_opt = tx.update(grads, opt_state, params)
+        new = (optax.apply_updates(params, updates), new_opt)
+        if weighted:  # a batch of padding only: no step at all
+            new = jax.tree.map(lambda a, b: jnp.where(mb.sum() > 0, a, b), new, (params, opt_state))
+        return new, None
 
     keys = jax.random.split(k_steps, nb) if random_steps else None
     (params, opt_state), _ = jax.lax.scan(step, (state.params, opt_state), (xs, ys, mask, keys))
@@ -192,15 +210,17 @@ def _train_chunk(state: TrainState, data: Data, hp: HParams, config: TrainConfig
     # A bounded head (tanh) saturates instead of overflowing, so "diverged" also means the loss
     # blew up: above 1.5x the loss of always answering 0 and 1.2x where this chunk began.
     zeros = jnp.zeros((data.x_train.shape[0], spec.n_out), jnp.float32)
-    trivial = HEADS[spec.head].loss(zeros, data.y_train).mean()
-    start = data_loss(state.params, spec, data.x_train, data.y_train)
+    trivial = _mean(HEADS[spec.head].loss(zeros, data.y_train), data.w_train)
+    start = data_loss(state.params, spec, data.x_train, data.y_train, data.w_train)
     ceiling = jnp.maximum(1.5 * trivial, 1.2 * start)
+    # No test examples: the test loss is NaN (a mean over nothing), which is no divergence.
+    no_test = (data.x_test.shape[0] == 0) if data.w_test is None else (data.w_test.sum() == 0)
 
     def body(carry, _):
         state, reason, bad = carry
         new = _epoch(state, data, hp, config)
         m = evaluate(new.params, spec, data)
-        finite = jnp.isfinite(m["train_loss"]) & jnp.isfinite(m["test_loss"])
+        finite = jnp.isfinite(m["train_loss"]) & (jnp.isfinite(m["test_loss"]) | no_test)
         blew_up = finite & (m["train_loss"] > ceiling)
         now = jnp.where(~finite, NOT_FINITE, jnp.where(blew_up, BLEW_UP, 0))
         bad = jnp.where((reason == 0) & (now > 0), m["train_loss"], bad)  # the loss that proved it

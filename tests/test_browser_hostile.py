@@ -319,6 +319,7 @@ def test_a_change_that_resets_while_playing_leaves_play_that_trains_with_one_cli
     play = page.get_by_role("button", name="Play")
     play.wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Pause").count() == 0
+    assert wait_for(lambda: epoch(page) == 0)  # the live view redrawn from the new network (it may compile first)
     assert _holds(page, 0)
     play.click()
     assert wait_for(lambda: epoch(page) > 0, 30)

@@ -177,9 +177,35 @@ def test_the_draw_page_offers_the_model_trained_in_the_digits_lab():
     assert switch.label == f"Use my digits-lab model (1 epoch, {run.history.last('test_acc'):.0%} validation accuracy)"
     switch.set_value(True).run()
     assert not at.exception
-    [caption] = [c.value for c in at.caption if "Read by" in c.value]
-    assert caption.startswith("Read by your digits-lab model") and "not calibrated" in caption
+    [caption] = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption if "Read by" in c.value]
+    assert caption.startswith("Read by your digits-lab model.") and "not calibrated" in caption
+    # "Teach it" tunes the built-in model: while the lab's model reads, it says so and does not offer to.
+    at.session_state["draw_examples"] = [(np.zeros(784, np.float32), 7)]
+    at.run()
+    assert at.button(key="draw_tune").disabled
+    assert any("reading with another one now" in c.value for c in at.caption)
+    at.toggle(key="draw_use_lab").set_value(False).run()
+    assert not at.button(key="draw_tune").disabled
 
+
+def test_a_model_files_name_is_shown_as_typed_never_as_markdown():
+    """The name of an uploaded file is the user's text: in the captions it must not become an image,
+    a link or bold type (Streamlit renders captions as Markdown)."""
+    from engine.modelio import load_model
+    from playground.digits.run import DigitsRun
+    from playground.digits.settings import DigitsSettings
+    from playground.draw.modelfile import drawing_reader
+    from tests.conftest import open_page
+    at = open_page("draw", explain="true")
+    model = drawing_reader(load_model(DigitsRun(DigitsSettings(classes=(7, 8, 9), hidden=(8,))).to_file()))
+    at.session_state["draw_file"] = (model, "![x](https://example.org/a.png) **bold**.npz")
+    at.run()
+    assert not at.exception
+    shown = [c.value for c in at.caption if "example" in c.value]
+    assert len(shown) == 2  # "Read by the model file …" and the sidebar's "Reading with …"
+    for text in shown:
+        assert "![" not in text and "**" not in text and "](" not in text
+        assert re.sub(r"\\(.)", r"\1", text.replace("\u2060", "")).count("![x](https://example.org/a.png) **bold**") == 1
 
 def test_teach_it_never_labels_a_drawing_by_itself():
     """One click on Add used to file a drawn 7 as a 0 (the label's default)."""

@@ -151,13 +151,17 @@ def _widgets(at) -> dict:
         found[w.key] = ("range", w.min, w.max, w.step)
     for w in at.select_slider:
         found[w.key] = ("options", tuple(w.options))
+    for w in at.selectbox:  # a numeric choice drawn as a drop-down (the digits lab's "Fewer examples of")
+        if all(o.lstrip("-").isdigit() for o in w.options):
+            found[w.key] = ("options", tuple(w.options))
     return found
 
 
 @pytest.fixture(scope="module")
 def widgets() -> dict:
     """The numeric widgets as the pages draw them, with every optional one shown."""
-    return {ToySettings: _widgets(open_page("toy", optimiser="adamw", schedule="step", regularisation="l2")),
+    return {ToySettings: _widgets(open_page("toy", optimiser="adamw", schedule="step", regularisation="l2",
+                                          problem="multiclass", dataset="blobs", head="softmax_ce")),
             DigitsSettings: _widgets(open_page("digits", source="sklearn8")),
             DrawSettings: _widgets(open_page("draw"))}
 
@@ -245,8 +249,20 @@ def test_the_probes_values_open_the_page_with_no_error():
 
 
 def test_no_setting_is_left_without_a_kind():
-    """Every field is numeric (above), a choice, a flag, or one of the two list fields."""
+    """Every field is numeric (above), a choice, a flag, or one of the three list fields."""
     for cls in (ToySettings, DigitsSettings, DrawSettings):
         for name, value in asdict(cls()).items():
-            kind = (cls, name) in NUMERIC or isinstance(value, (str, bool)) or name in ("features", "hidden")
+            kind = (cls, name) in NUMERIC or isinstance(value, (str, bool)) or name in ("features", "hidden",
+                                                                                         "classes")
             assert kind, (cls.__name__, name)
+
+
+@FIELD_FUZZ
+@given(chosen=st.sets(st.integers(0, 9)))
+def test_the_digits_to_learn_a_setting_accepts_are_the_pills_choices(chosen):
+    """The digits lab's pills offer 0 to 9, any of them: two or more are a setting, fewer are not."""
+    field = DigitsSettings.FIELDS["classes"]
+    ok = field.check(tuple(sorted(chosen))) is None
+    assert ok == (len(chosen) >= 2)
+    if ok:
+        assert DigitsSettings.from_query({"classes": field.show(tuple(sorted(chosen)))})[0].classes == tuple(sorted(chosen))

@@ -9,6 +9,7 @@ from playground.shared.links import Teacher, split_query
 from playground.draw.settings import DrawSettings
 from playground.toy.settings import ToySettings
 from playground.toy.settings import CONTROLS
+from playground.toy.owndata import OwnData, encode
 from tests.conftest import open_page, notice
 
 
@@ -35,10 +36,13 @@ def test_every_toy_setting_round_trips_through_the_page_url():
                     features=("x1", "x2", "sinx1"), hidden=(6, 3), activation="relu", head="sigmoid_bce",
                     init="he", learning_rate=0.01, optimiser="adam", momentum=0.8, weight_decay=1e-3,
                     schedule="step", schedule_period=40, schedule_rate=0.3, regularisation="l2", reg_rate=0.003,
-                    speed=50, show_test=True, discretise=True)
-    assert set(s.to_query()) == set(ToySettings.FIELDS) - {"problem"}  # all but one differ from the defaults
+                    speed=50, show_test=True, discretise=True, classes=4)
+    assert set(s.to_query()) == set(ToySettings.FIELDS) - {"problem", "points"}  # all but two differ from the defaults
     regression = ToySettings(problem="regression", dataset="multi_gauss", head="linear_huber", hidden=(5,))
-    for settings in (s, regression):
+    drawn = OwnData("multiclass", np.array([[1, 2], [-3, 0.5], [4, -4], [0, 0]], np.float32),
+                    np.array([0, 1, 2, 1], np.int32), np.array([False, True, False, False]))
+    own = ToySettings(problem="multiclass", dataset="own", head="softmax_ce", points=encode(drawn))
+    for settings in (s, regression, own):
         at = open_page("toy", **settings.to_query())
         assert at.session_state.toy.run.settings == settings and not notice(at)
         assert dict(at.query_params) == settings.to_query()  # the address bar says the same

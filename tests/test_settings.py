@@ -1,7 +1,10 @@
 """The toy lab's settings object: validation that names the field, and URL round trips."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
+
+from playground.toy.owndata import OwnData, encode
 
 from playground.toy.settings import FIELDS, SettingsError, ToySettings
 
@@ -36,7 +39,9 @@ def test_every_field_round_trips_through_the_url():
                     data_seed=5, seed=9, features=("x1sq", "sinx2"), hidden=(3, 5, 7), activation="relu",
                     head="linear_huber", init="he", learning_rate=0.003, optimiser="adamw", momentum=0.8,
                     weight_decay=0.01, schedule="step", schedule_period=50, schedule_rate=0.25,
-                    regularisation="l2", reg_rate=0.03, speed=200, show_test=True, discretise=True)
+                    regularisation="l2", reg_rate=0.03, speed=200, show_test=True, discretise=True, classes=5,
+                    points=encode(OwnData("regression", np.array([[1.5, -2.0]], np.float32), np.array([0.5], np.float32),
+                                          np.array([False]))))
     q = s.to_query()
     assert set(q) == set(FIELDS)  # every field differs from its default here
     assert all(isinstance(v, str) for v in q.values())

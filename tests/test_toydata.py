@@ -18,6 +18,8 @@ def test_shapes_labels_and_split(name):
     if ds.problem == "classification":
         assert set(np.unique(y)) == {-1.0, 1.0}
         assert 0.3 < (y > 0).mean() < 0.7
+    elif ds.problem == "multiclass":  # the default 3 classes, a third each, as class indices
+        assert y.dtype == np.int32 and np.bincount(y).tolist() == [ds.n_points // 3] * 3
     else:
         assert y.min() >= -1 and y.max() <= 1 and y.std() > 0.1
     pts = np.concatenate([d.points_train, d.points_test])

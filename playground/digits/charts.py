@@ -47,13 +47,13 @@ def weights_figure(w: np.ndarray, cols: int = 8, px: int = 420) -> go.Figure:
     return _image_fig(png_uri(mosaic, -1.0, 1.0), mosaic.shape[1], mosaic.shape[0], px=px)
 
 
-def probabilities_figure(p: np.ndarray, true: int | None = None) -> go.Figure:
-    """The class probabilities as bars; the predicted class blue, the true one outlined."""
-    pred = int(np.argmax(p))
-    colours = ["#0877bd" if d == pred else "#b8c4cc" for d in range(10)]
-    fig = go.Figure(go.Bar(x=DIGITS, y=p, marker=dict(color=colours,
-                                                      line=dict(width=[2.5 if d == true else 0 for d in range(10)],
-                                                                color="#f59322")),
+def probabilities_figure(p: np.ndarray, true: int | None = None, labels: list[str] | None = None) -> go.Figure:
+    """The class probabilities as bars, one per output (``labels``: the digits they stand for,
+    0 to 9 by default); the predicted class blue, the true one (an output's index) outlined."""
+    pred, k = int(np.argmax(p)), len(p)
+    colours = ["#0877bd" if d == pred else "#b8c4cc" for d in range(k)]
+    outline = dict(width=[2.5 if d == true else 0 for d in range(k)], color="#f59322")
+    fig = go.Figure(go.Bar(x=labels or DIGITS[:k], y=p, marker=dict(color=colours, line=outline),
                            hovertemplate="digit %{x}: %{y:.1%}<extra></extra>"))
     fig.update_layout(height=200, margin=dict(l=40, r=8, t=8, b=30), yaxis=dict(range=[0, 1], tickformat=".0%"),
                       xaxis=dict(type="category", title="digit"), font=dict(family=FONT, size=14), plot_bgcolor="white")
@@ -80,16 +80,81 @@ def metrics_figure(train_loss, val_loss, train_acc, val_acc) -> go.Figure:
     return fig
 
 
-def confusion_figure(cm: np.ndarray) -> go.Figure:
-    """Rows: the true digit; columns: the network's answer. The diagonal is what it gets right."""
-    off = cm.astype(float)
-    np.fill_diagonal(off, np.nan)
-    fig = go.Figure(go.Heatmap(z=cm, x=DIGITS, y=DIGITS, colorscale="Blues", showscale=False, text=cm,
+def confusion_figure(cm: np.ndarray, labels: list[str] | None = None) -> go.Figure:
+    """Rows: the true digit; columns: the network's answer. The diagonal is what it gets right.
+    ``labels``: the digits the rows and columns stand for (0 to 9 by default)."""
+    labels = labels or DIGITS[:len(cm)]
+    fig = go.Figure(go.Heatmap(z=cm, x=labels, y=labels, colorscale="Blues", showscale=False, text=cm,
                                texttemplate="%{text}", hovertemplate="true %{y}, answered %{x}: %{z}<extra></extra>"))
     fig.update_layout(height=360, margin=dict(l=50, r=10, t=10, b=40), font=dict(family=FONT, size=14),
                       xaxis=dict(title="answered", type="category"),
                       yaxis=dict(title="true digit", type="category", autorange="reversed", scaleanchor="x"))
     return fig
+
+
+# --- per-class accuracy: what a biased training set does ------------------------------------------
+class ClassScore(NamedTuple):
+    """One row of a confusion matrix read out: how often the digit is right, and who takes its place."""
+    digit: int
+    right: int
+    total: int
+    taker: int | None  # the digit most often answered in its place (None: never wrong)
+    taken: int  # how many times
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total if self.total else float("nan")
+
+
+def class_scores(cm: np.ndarray, classes) -> list[ClassScore]:
+    """Per true class (rows of ``cm``, in the order of ``classes``): right answers, the total, and
+    the wrong answer given most often (the lower digit on a tie)."""
+    out = []
+    for i, d in enumerate(classes):
+        wrong = cm[i].astype(int).copy()
+        wrong[i] = 0
+        j = int(np.argmax(wrong))
+        out.append(ClassScore(int(d), int(cm[i, i]), int(cm[i].sum()), int(classes[j]) if wrong[j] else None,
+                              int(wrong[j])))
+    return out
+
+
+BIAS_COLOUR, BAR_COLOUR = "#f59322", "#0877bd"
+
+
+def class_accuracy_figure(scores: list[ClassScore], biased: int | None = None) -> go.Figure:
+    """Per-class accuracy as bars, one per digit, each labelled with its accuracy and the digit
+    most often answered in its place; the digit the training set is short of in orange."""
+    acc = [s.accuracy for s in scores]
+    text = [f"{a:.0%}" + (f" · → {s.taker}" if s.taker is not None else "") for s, a in zip(scores, acc)]
+    fig = go.Figure(go.Bar(
+        y=[str(s.digit) for s in scores], x=acc, orientation="h", text=text, textposition="outside",
+        cliponaxis=False, marker=dict(color=[BIAS_COLOUR if s.digit == biased else BAR_COLOUR for s in scores]),
+        customdata=[[s.right, s.total, "nothing" if s.taker is None else f"{s.taker} ({s.taken}×)"] for s in scores],
+        hovertemplate="digit %{y}: %{customdata[0]} of %{customdata[1]} right; most often taken for "
+                      "%{customdata[2]}<extra></extra>"))
+    if biased is not None and biased in [s.digit for s in scores]:  # its row marked, even when its bar is empty
+        i = [s.digit for s in scores].index(biased)
+        fig.add_shape(type="rect", xref="paper", x0=0, x1=1, y0=i - 0.5, y1=i + 0.5, layer="below", line_width=0,
+                      fillcolor="rgba(245,147,34,0.18)")
+    fig.update_layout(height=360, margin=dict(l=50, r=70, t=10, b=40), font=dict(family=FONT, size=14),
+                      plot_bgcolor="white", bargap=0.25,
+                      xaxis=dict(range=[0, 1], tickformat=".0%", title="right answers", gridcolor="#eee"),
+                      yaxis=dict(title="true digit", type="category", autorange="reversed"))
+    return fig
+
+
+def bias_sentence(scores: list[ClassScore], digit: int, kept: int, total: int) -> str:
+    """What the bias did, from the measured numbers (Markdown)."""
+    s = next(c for c in scores if c.digit == digit)
+    others = [c.accuracy for c in scores if c.digit != digit and c.total]
+    said = (f"The training set kept **{kept:,} of its {total:,} {digit}s**. On the validation digits, the network "
+            f"gets **{s.accuracy:.0%} of the {digit}s** right ({s.right} of {s.total})")
+    if others:
+        said += f", against {np.mean(others):.0%} on average for the other digits"
+    if s.taker is not None:
+        said += f"; the digit it answers most often in their place is **{s.taker}** ({s.taken} times)"
+    return said + "."
 
 
 # --- one first-layer neuron's weighted sum, as pictures ---------------------------------------------

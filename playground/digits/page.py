@@ -39,6 +39,7 @@ class DigitsSession:
 def widget_values(s: DigitsSettings) -> dict:
     """Each widget's value for settings ``s`` (by widget key: the settings' own names)."""
     values = {name: getattr(s, name) for name in FIELDS if name != "hidden"}
+    values["classes"] = list(s.classes)  # the pills' value is a list
     values["hidden"] = len(s.hidden)
     values.update({f"hidden_{i}": s.hidden[i] if i < len(s.hidden) else 128 for i in range(MAX_LAYERS)})
     return values
@@ -89,6 +90,7 @@ def controls_ui(teacher: Teacher) -> tuple[dict, st.delta_generator.DeltaGenerat
     n = cols[4].number_input("Hidden layers", 0, MAX_LAYERS, key="hidden", disabled=locks("hidden"))
     v["hidden"] = tuple(int(cols[5 + i].number_input(f"Layer {i + 1}", 1, MAX_NEURONS, key=f"hidden_{i}",
                                                      disabled=locks("hidden"))) for i in range(min(n, len(cols) - 5)))
+    v.update(data_filters_ui(teacher))
     with st.sidebar:
         st.subheader("More settings")
         size = st.empty()
@@ -104,6 +106,28 @@ def controls_ui(teacher: Teacher) -> tuple[dict, st.delta_generator.DeltaGenerat
         v["seed"] = st.number_input("Seed", f.lo, f.hi, key="seed", disabled=locks("seed"),
                                     help="Fixes the starting weights, the shuffling and which digits are held out")
     return v, size
+
+
+def data_filters_ui(teacher: Teacher) -> dict:
+    """The digits to learn, and a training set short of one digit: {classes, bias_digit, bias_keep}."""
+    locks = teacher.locks
+    pick, digit, keep, said = st.columns([3.2, 1.2, 2.2, 3.4], vertical_alignment="bottom")
+    chosen = pick.pills("Digits to learn", list(range(10)), selection_mode="multi", key="classes",
+                        disabled=locks("classes"), help="Only these digits are trained on, held out and tested; "
+                                                         "the output layer has one neuron for each")
+    classes = tuple(sorted(chosen or ()))
+    if len(classes) < 2:
+        said.warning("Choose at least two digits: with one there is nothing to tell apart.", icon=":material/block:")
+        classes = tuple(st.session_state.digits.run.settings.classes)
+    b = digit.selectbox("Fewer examples of", list(range(10)), key="bias_digit", disabled=locks("bias_digit"),
+                        help="A biased training set: keep only some of this digit's training examples "
+                             "(validation keeps them all, so the harm shows)")
+    f = FIELDS["bias_keep"]
+    k = keep.slider(f"Keep only this % of the {b}s", f.lo, f.hi, step=1, key="bias_keep",
+                    disabled=locks("bias_keep"), format="%d %%")
+    if len(chosen or ()) >= 2 and k < 100 and b not in classes:
+        said.caption(f"{b} is not among the digits to learn: this keeps every training example.")
+    return dict(classes=classes, bias_digit=b, bias_keep=k)
 
 
 def _set_playing(playing: bool):
@@ -130,8 +154,11 @@ def toolbar(session: DigitsSession) -> None:
 
 def progress(run: DigitsRun) -> None:
     """The progress line: redrawn with every epoch (inside the live fragment)."""
+    short = run.bias_counts()
+    only = f" (only {short[1]:,} of the {short[2]:,} {short[0]}s)" if short else ""
     st.progress(run.epoch / run.settings.epochs,
-                text=f"Epoch {run.epoch} of {run.settings.epochs} · {len(run.digits.y_train):,} training digits, "
+                text=f"Epoch {run.epoch} of {run.settings.epochs} · {len(run.digits.y_train):,} training digits"
+                     f"{only}, "
                      f"{len(run.digits.y_val):,} held out for validation · {param_count(run.config.spec):,} weights "
                      "and biases")
 
@@ -149,9 +176,11 @@ def inside(run: DigitsRun) -> None:
         cols[1 + i].plotly_chart(dc.activation_figure(a, f"layer {i + 1} ({len(a)})"), key=f"dg_act{i}",
                                  config={"displayModeBar": False})
     with cols[-1]:
-        true = int(run.digits.y_val[index])
-        st.markdown(f"**The network's answer** · true digit **{true}**")
-        st.plotly_chart(dc.probabilities_figure(acts[-1], true), key="dg_probs", config={"displayModeBar": False})
+        true = int(run.digits.y_val[index])  # an output's index; run.classes[true] is the digit
+        labels = [str(c) for c in run.classes]
+        st.markdown(f"**The network's answer** · true digit **{labels[true]}**")
+        st.plotly_chart(dc.probabilities_figure(acts[-1], true, labels), key="dg_probs",
+                        config={"displayModeBar": False})
 
 
 def _new_digit():
@@ -242,21 +271,28 @@ def results(run: DigitsRun) -> None:
     test = run.test_accuracy()
     if test is not None:
         st.metric("Accuracy on the official test set (never trained on)", f"{test:.2%}", help=explain("test data"))
-    left, right = st.columns([1, 1.3])
+    cm, labels, bias = run.confusion(), [str(c) for c in run.classes], run.settings.bias
+    scores = dc.class_scores(cm, run.classes)
+    left, right = st.columns([1, 1])
     with left:
         st.markdown("**Confusion matrix** (validation digits)")
-        st.plotly_chart(dc.confusion_figure(run.confusion()), key="dg_confusion", config={"displayModeBar": False})
+        st.plotly_chart(dc.confusion_figure(cm, labels), key="dg_confusion", config={"displayModeBar": False})
     with right:
-        st.markdown("**The most confident mistakes** (validation digits)")
-        mistakes = run.worst_mistakes(12)
-        if not mistakes:
-            st.info("No mistakes on the validation digits.")
-        cols = st.columns(6)
-        side = run.digits.side
-        for k, (i, true, pred, conf) in enumerate(mistakes):
-            img = run.digits.x_val[i].reshape(side, side)
-            cols[k % 6].image(png_uri(img, 0.0, 1.0, lut=GREY), caption=f"{true} → {pred} ({conf:.0%})",
-                              use_container_width=True)
+        st.markdown("**Right answers for each digit** (→ the answer most often given instead)")
+        st.plotly_chart(dc.class_accuracy_figure(scores, bias[0] if bias else None), key="dg_class_acc",
+                        config={"displayModeBar": False})
+    if bias:
+        st.markdown(dc.bias_sentence(scores, *run.bias_counts()))
+    st.markdown("**The most confident mistakes** (validation digits)")
+    mistakes = run.worst_mistakes(12)
+    if not mistakes:
+        st.info("No mistakes on the validation digits.")
+    cols = st.columns(12)
+    side = run.digits.side
+    for k, (i, true, pred, conf) in enumerate(mistakes):
+        img = run.digits.x_val[i].reshape(side, side)
+        cols[k].image(png_uri(img, 0.0, 1.0, lut=GREY), caption=f"{true} → {pred} ({conf:.0%})",
+                      use_container_width=True)
 
 
 @guarded

@@ -4,16 +4,18 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Sequence
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-from engine.digits_data import Digits, load, split
+from engine.digits_data import Digits, filtered, keep_classes, load, split
+from engine.modelio import save_model
 from engine.inspect import layer_activations
 from engine.learn import NeuronSums, neuron_sums
 from engine.model import MLPSpec
 from engine.train import Data, TrainConfig, make_hparams
-from playground.digits.settings import LABELS, RESET_FIELDS, DigitsSettings
-from playground.shared.run import Run
+from playground.digits.settings import DATA_FIELDS, LABELS, RESET_FIELDS, DigitsSettings
+from playground.shared.run import METRICS, Run
 
 
 @lru_cache(maxsize=4)
@@ -49,15 +51,20 @@ class DigitsRun(Run):
     def _new_data(self) -> None:
         s = self.settings
         full, self.notice = cached_source(s.source)
-        self.test_set = (full.x_test, full.y_test) if len(full.y_test) else None  # scored, never trained on
-        self.digits = split(full, s.val_ratio / 100, s.seed)
+        # scored, never trained on; only the chosen digits, labelled as the outputs are
+        self.test_set = keep_classes(full.x_test, full.y_test, s.classes) if len(full.y_test) else None
+        whole = split(full, s.val_ratio / 100, s.seed)
+        # Bias: the key is the seed's, folded with a constant so it draws apart from the weights.
+        self.digits = filtered(whole, s.classes, s.bias, jax.random.fold_in(jax.random.key(s.seed), 17))
+        # Digit d's training examples before the bias filter (the page says "n of N kept").
+        self.train_counts = np.bincount(whole.y_train, minlength=10)
         d = self.digits  # the engine's held-out slots ("test" in its metrics) get the validation digits
         self.data = Data(*(jnp.asarray(a) for a in (d.x_train, d.y_train, d.x_val, d.y_val)))
 
     @property
     def config(self) -> TrainConfig:
         s = self.settings
-        spec = MLPSpec(self.digits.x_train.shape[1], s.hidden, 10, s.activation, "softmax_ce")
+        spec = MLPSpec(self.digits.x_train.shape[1], s.hidden, len(s.classes), s.activation, "softmax_ce")
         # Moving an 8×8 digit by a pixel moves an eighth of it: augmentation is for 28×28 digits.
         augment = s.augment if self.digits.side >= 16 else "none"
         return TrainConfig(spec, s.optimiser, s.batch_size, dropout=s.dropout > 0, augment=augment)
@@ -76,7 +83,7 @@ class DigitsRun(Run):
         """Adopt new settings; a new data set or architecture starts again (and says so)."""
         old, self.settings = self.settings, s
         changed = [n for n in RESET_FIELDS if getattr(old, n) != getattr(s, n)]
-        if {"source", "val_ratio", "seed"} & set(changed):
+        if set(DATA_FIELDS) & set(changed):
             self._new_data()
         if changed:
             self.reset()
@@ -87,6 +94,34 @@ class DigitsRun(Run):
     def train(self, n_epochs: int = 1) -> int:
         """Train up to ``n_epochs`` more (never past the planned number); return how many ran."""
         return super().train(min(n_epochs, self.settings.epochs - self.epoch))
+
+    @property
+    def classes(self) -> tuple[int, ...]:
+        """The digits it learns: output neuron k (and label k) stands for ``classes[k]``."""
+        return self.settings.classes
+
+    def bias_counts(self) -> tuple[int, int, int] | None:
+        """With a biased training set: (the digit, its training examples kept, how many it had)."""
+        if self.settings.bias is None:
+            return None
+        d = self.settings.bias_digit
+        return d, int((self.digits.y_train == self.classes.index(d)).sum()), int(self.train_counts[d])
+
+    @classmethod
+    def from_file(cls, saved):
+        """As every lab's, and the digits its header names must be the ones its settings choose."""
+        from engine.modelio import ModelFileError
+        run, notices = super().from_file(saved)
+        if saved.classes is not None and tuple(saved.classes) != run.classes:
+            raise ModelFileError("This file cannot be loaded as an nn-playground model: the digits its outputs "
+                                 "stand for differ from the digits its settings choose.")
+        return run, notices
+
+    def to_file(self) -> bytes:
+        """As every lab's model file, with the digits its outputs stand for in the header too."""
+        return save_model(jax.device_get(self.state.params), self.config.spec, kind=self.KIND,
+                          settings=self.settings.to_query(full=True),
+                          history={k: self.history.series(k) for k in METRICS}, classes=self.classes)
 
     # --- looking inside -----------------------------------------------------------------------
     def activations(self, index: int) -> list[np.ndarray]:
@@ -107,7 +142,8 @@ class DigitsRun(Run):
         return w[:, :k].T.reshape(-1, side, side)
 
     def predictions(self) -> tuple[np.ndarray, np.ndarray]:
-        """Class probabilities (N, 10) and predicted class on the validation set."""
+        """Class probabilities (N, K) and predicted class (0 to K − 1, as the labels) on the validation
+        set; K = len(classes)."""
         probs = np.asarray(layer_activations(self.state.params, self.config.spec, jnp.asarray(self.digits.x_val))[-1])
         return probs, probs.argmax(1)
 
@@ -120,15 +156,18 @@ class DigitsRun(Run):
         return float((probs.argmax(1) == y).mean())
 
     def confusion(self) -> np.ndarray:
-        """10×10 counts: row = true digit, column = predicted digit (validation set)."""
+        """K×K counts: row = true class, column = predicted class (validation set), in the order
+        of ``classes``."""
         _, pred = self.predictions()
-        cm = np.zeros((10, 10), int)
+        k = len(self.classes)
+        cm = np.zeros((k, k), int)
         np.add.at(cm, (self.digits.y_val, pred), 1)
         return cm
 
     def worst_mistakes(self, k: int = 12) -> list[tuple[int, int, int, float]]:
-        """The ``k`` most confident wrong answers: (index, true, predicted, confidence)."""
+        """The ``k`` most confident wrong answers: (index, true digit, answered digit, confidence)."""
         probs, pred = self.predictions()
         wrong = np.flatnonzero(pred != self.digits.y_val)
         order = wrong[np.argsort(-probs[wrong, pred[wrong]])][:k]
-        return [(int(i), int(self.digits.y_val[i]), int(pred[i]), float(probs[i, pred[i]])) for i in order]
+        c = self.classes
+        return [(int(i), c[self.digits.y_val[i]], c[pred[i]], float(probs[i, pred[i]])) for i in order]

@@ -30,6 +30,12 @@ def _hidden_check(v):
     return None
 
 
+def _classes_check(v):
+    ok = (isinstance(v, tuple) and all(type(d) is int and 0 <= d <= 9 for d in v) and list(v) == sorted(set(v))
+          and len(v) >= 2)
+    return None if ok else "must be 2 to 10 different digits from 0 to 9, in order"
+
+
 FIELDS: dict[str, Field] = {
     "source": choice(SOURCES),
     "val_ratio": number(5, 50, int, step=5),
@@ -44,6 +50,12 @@ FIELDS: dict[str, Field] = {
     "dropout": number(0.0, 0.8, step=0.05),
     "augment": choice(AUGMENTATIONS),
     "seed": number(0, 2**31 - 1, int),
+    # Filters on the data: the digits to learn (``?classes=7,8,9``), and a training set that keeps
+    # only bias_keep % of digit bias_digit's examples (``?bias_digit=5&bias_keep=5``).
+    "classes": Field(_classes_check, lambda s: tuple(sorted({int(p) for p in split_list(s)})),
+                     lambda v: ",".join(map(str, v))),
+    "bias_digit": number(0, 9, int),
+    "bias_keep": number(0, 100, int),
 }
 
 
@@ -61,16 +73,26 @@ class DigitsSettings(FieldSettings):
     dropout: float = DEFAULT_MODEL["dropout"]
     augment: str = "shift"
     seed: int = 0
+    classes: tuple[int, ...] = tuple(range(10))
+    bias_digit: int = 5
+    bias_keep: int = 100  # percent of bias_digit's training examples kept: 100 is no bias
 
     FIELDS: ClassVar[dict[str, Field]] = FIELDS
+
+    @property
+    def bias(self) -> tuple[int, int] | None:
+        """(digit, percent kept) when the training set is biased against one of the chosen digits."""
+        return (self.bias_digit, self.bias_keep) if self.bias_keep < 100 and self.bias_digit in self.classes else None
 
 
 assert set(FIELDS) == {f.name for f in fields(DigitsSettings)}, "every setting needs a FIELDS entry"
 
 # Changing these means new data or a new network: the run starts again.
-RESET_FIELDS = ("source", "val_ratio", "hidden", "activation", "seed")
+RESET_FIELDS = ("source", "val_ratio", "hidden", "activation", "seed", "classes", "bias")
+DATA_FIELDS = ("source", "val_ratio", "seed", "classes", "bias")  # these also mean new data
 LABELS = {"source": "digits", "val_ratio": "held out for validation", "hidden": "hidden layers",
-          "activation": "activation", "seed": "seed"}
+          "activation": "activation", "seed": "seed", "classes": "digits to learn",
+          "bias": "training examples kept"}
 
 # The teacher's control names (as in links) -> the widget keys they cover. Here, not in the page,
 # so that lessons check their links against the same list without opening the page.

@@ -33,12 +33,15 @@ class Verdict(NamedTuple):
         return f"{self.before}{self.digit}{self.after} {self.note}"
 
 
-def verdict(p: np.ndarray, calibrated: bool = True) -> Verdict:
+def verdict(p: np.ndarray, calibrated: bool = True, classes=None) -> Verdict:
     """The sentence for class probabilities ``p`` (K,): "It looks like a 7 (about 80 % sure)",
     "(almost certain)" above 99 %, and below 50 % "Not sure: a 7 or a 1?" naming the runner-up.
-    An uncalibrated model's figures are its own softmax, and the note says so."""
+    An uncalibrated model's figures are its own softmax, and the note says so. ``classes``: the
+    digit each output stands for (a model of some digits only); 0 to K − 1 by default."""
     p = np.asarray(p, float)
-    first, second = (int(d) for d in np.argsort(-p, kind="stable")[:2])
+    digit = (lambda i: int(classes[i])) if classes is not None else int
+    first, second = (digit(d) for d in np.argsort(-p, kind="stable")[:2])
+    p = dict(zip(map(digit, range(len(p))), p))
     a = lambda d: "an" if d == 8 else "a"
     if p[first] < 0.5:
         v = Verdict(f"Not sure: {a(first)} ", first, f" or {a(second)} {second}?",
@@ -49,12 +52,15 @@ def verdict(p: np.ndarray, calibrated: bool = True) -> Verdict:
     return v._replace(note=f"({v.note})" if calibrated else f"({v.note}, not calibrated)")
 
 
-def bars_html(p: np.ndarray) -> str:
-    """Class probabilities as plain HTML bars (the predicted class blue), hover for the value."""
+def bars_html(p: np.ndarray, classes=None) -> str:
+    """Class probabilities as plain HTML bars (the predicted class blue), hover for the value; one
+    bar per output, labelled with the digit it stands for (``classes``, 0 to K − 1 by default)."""
     pred = int(np.argmax(p))
+    names = list(classes) if classes is not None else range(len(p))
     bars = "".join(
-        f'<div class="nn-bar{" on" if d == pred else ""}" title="{d}: {percent_words(v)}"><div style="height:{max(v, 0.004):.1%}">'
-        f'</div><span>{d}</span></div>' for d, v in enumerate(np.asarray(p, float).tolist()))
+        f'<div class="nn-bar{" on" if i == pred else ""}" title="{d}: {percent_words(v)}">'
+        f'<div style="height:{max(v, 0.004):.1%}">'
+        f'</div><span>{d}</span></div>' for i, (d, v) in enumerate(zip(names, np.asarray(p, float).tolist())))
     return f'<div class="nn-bars">{bars}</div>'
 
 
@@ -95,12 +101,13 @@ UNCALIBRATED = ("This model's probabilities are its own softmax, not calibrated 
 
 
 def draw_view_html(img: np.ndarray, acts: list[np.ndarray], first_weights: np.ndarray | None,
-                   activation: str = "relu", calibrated: bool = True) -> str:
+                   activation: str = "relu", calibrated: bool = True, classes=None) -> str:
     """Everything the draw page shows about one drawing, as one block of HTML: ``acts`` are the
     hidden layers' outputs, then the class probabilities to show; ``activation`` is the hidden
-    layers' (``spec.activation``); ``calibrated`` says whether those probabilities are."""
+    layers' (``spec.activation``); ``calibrated`` says whether those probabilities are;
+    ``classes`` the digit each output stands for, for a model of some digits only."""
     probs = acts[-1]
-    v = verdict(probs, calibrated)
+    v = verdict(probs, calibrated, classes)
     title = "" if calibrated else f" title=\"{UNCALIBRATED}\""
     head = (f"<div class='nn-guess'>{v.before}<b data-draw-guess='{v.digit}'>{v.digit}</b>{v.after} "
             f"<span{title}>{v.note}</span></div>")
@@ -109,7 +116,11 @@ def draw_view_html(img: np.ndarray, acts: list[np.ndarray], first_weights: np.nd
         grid = as_grid(a)
         r = symmetric_range(np.nan_to_num(grid))
         figs.append(img_html(png_uri(np.nan_to_num(grid), -r, r), layer_caption(i + 1, a, activation), 150))
-    html = head + bars_html(probs) + f"<div class='nn-figs'>{''.join(figs)}</div>"
+    if classes is not None and len(classes) < 10:
+        head += (f"<div class='nn-cap' data-draw-classes='{','.join(map(str, classes))}'>This network knows only "
+                 f"the digits {', '.join(map(str, classes[:-1]))} and {classes[-1]}: it answers with one of them, "
+                 "whatever you draw.</div>")
+    html = head + bars_html(probs, classes) + f"<div class='nn-figs'>{''.join(figs)}</div>"
     if first_weights is not None and len(first_weights):
         r = symmetric_range(first_weights)
         mosaic = tile(first_weights / r, len(first_weights))

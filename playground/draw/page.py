@@ -13,11 +13,14 @@ from engine.calibrate import softmax_t
 from engine.default_model import CALIBRATION, fine_tune, held_out_temperature, load_or_train_default
 from engine.learn import neuron_sums
 from engine.mnistify import mnistify
+from engine.modelio import ModelFileError, load_model
 from playground.draw.charts import DRAW_CSS, draw_view_html
+from playground.classroom.student import send_to_board
+from playground.draw.modelfile import drawing_reader
 from playground.draw.settings import CONTROLS, DrawSettings
 from playground.shared.guard import guarded
 from playground.shared.htmlview import canvas_flush, make_view
-from playground.shared.links import copy_link, read_link, show_notice, sync_url, url_changed
+from playground.shared.links import copy_link, plain, read_link, show_notice, sync_url, url_changed
 from playground.shared.pagestate import enter, seed
 
 CANVAS = 280
@@ -56,7 +59,10 @@ def _clear():
 
 def model_choice():
     """The model to read with: the default one, a fine-tuned copy, or the digits lab's, as
-    (params, spec, temperature, which); the temperature is None for a model never calibrated."""
+    (params, spec, temperature, which); the temperature is None for a model never calibrated.
+    The digits its outputs stand for are left in ``st.session_state.draw_classes`` (``model_classes``)."""
+    st.session_state.draw_classes = None  # all ten: the default and fine-tuned models know every digit
+    st.session_state.draw_builtin = False  # whether the built-in (default or fine-tuned) model reads
     params, spec, temperature = st.session_state.get("draw_model") or default_model()
     session = st.session_state.get("digits")  # the digits lab's DigitsSession, once it was opened
     lab = session.run if session is not None else None
@@ -65,8 +71,48 @@ def model_choice():
         epochs = f"{lab.epoch} epoch{'s' if lab.epoch != 1 else ''}"
         if st.toggle(f"Use my digits-lab model ({epochs}, {accuracy:.0%} validation accuracy)",
                      key="draw_use_lab"):
+            st.session_state.draw_classes = tuple(lab.classes) if len(lab.classes) < 10 else None
             return lab.state.params, lab.config.spec, None, "your digits-lab model"
+    if "draw_file" in st.session_state:  # a model file read with (file_model_ui)
+        m, name = st.session_state.draw_file
+        st.session_state.draw_classes = m.classes if len(m.classes) < 10 else None
+        return m.params, m.spec, m.temperature, f"the model file “{plain(name)}”"  # a name typed by someone: shown as typed
+    st.session_state.draw_builtin = True
     return params, spec, temperature, "the fine-tuned model" if "draw_model" in st.session_state else "the default model"
+
+
+def model_classes() -> tuple[int, ...] | None:
+    """The digits the model ``model_choice`` chose stands for, one per output (None: 0 to 9)."""
+    return st.session_state.get("draw_classes")
+
+
+def _load_file() -> None:
+    """Upload callback: a good digits model file is read with from now on; a bad one changes nothing."""
+    upload = st.session_state.get("draw_upload")
+    if upload is None:
+        return
+    try:
+        st.session_state.draw_file = (drawing_reader(load_model(upload.getvalue())), upload.name)
+    except ModelFileError as e:
+        st.session_state.draw_file_msg = f"{e} The page keeps reading with its current model."
+
+
+def file_model_ui() -> None:
+    """Read with a model file (for the sidebar): one saved from the digits lab, or any digits model."""
+    st.subheader("Read with a model file")
+    st.file_uploader("A digits model (.npz), e.g. downloaded from the digits lab", type=["npz"], key="draw_upload",
+                     on_change=_load_file)
+    if msg := st.session_state.pop("draw_file_msg", None):
+        st.error(plain(msg))  # it may repeat what the file says: plain text, never Markdown
+    if "draw_file" in st.session_state:
+        m, name = st.session_state.draw_file
+        lab_on = st.session_state.get("draw_use_lab") and "digits" in st.session_state
+        st.caption(plain(f"{'Loaded' if lab_on else 'Reading with'} “{name}”: it knows the digits "
+                         f"{', '.join(map(str, m.classes))}." + (" The digits-lab model reads while its switch is "
+                                                                  "on." if lab_on else "")))
+        if st.button("Back to the built-in model", key="draw_file_off"):
+            del st.session_state.draw_file
+            st.rerun()
 
 
 def _add(label: int | None) -> None:
@@ -92,7 +138,12 @@ def teach() -> None:
         if msg := st.session_state.pop("draw_msg", None):
             st.warning(msg, icon=":material/draw:")
         st.caption(f"{len(drawings)} drawing(s) of yours: " + ", ".join(str(y) for _, y in drawings))
-        if st.button("Fine-tune for 5 epochs", key="draw_tune", disabled=not drawings, type="primary"):
+        builtin = st.session_state.get("draw_builtin", True)
+        if not builtin:  # "Teach it" tunes the built-in model: say so rather than tune one that is not reading
+            st.caption("Fine-tuning teaches the built-in model; the page is reading with another one now "
+                       "(switch it off to fine-tune and see the result).")
+        if st.button("Fine-tune for 5 epochs", key="draw_tune", disabled=not drawings or not builtin,
+                     type="primary"):
             params, spec, _ = st.session_state.get("draw_model") or default_model()
             with st.spinner("Fine-tuning on the embedded digits plus yours…"):
                 x, y = zip(*drawings)
@@ -106,16 +157,18 @@ def teach() -> None:
             st.rerun()
 
 
-def through_the_network(img: np.ndarray, params, spec, temperature: float | None) -> None:
+def through_the_network(img: np.ndarray, params, spec, temperature: float | None, classes=None) -> None:
     """One jitted call for every layer (the hidden outputs and the logits); the probabilities
-    shown are softmax(logits / temperature), T = 1 for a model never calibrated."""
+    shown are softmax(logits / temperature), T = 1 for a model never calibrated; one bar per
+    output, each named by the digit it stands for (``classes``; None: 0 to 9)."""
     sums = neuron_sums(params, spec, np.asarray(img, np.float32).reshape(-1))
     acts = [np.asarray(s.a) for s in sums[:-1]] + [softmax_t(np.asarray(sums[-1].z), temperature or 1.0)]
     top = None
     if len(acts) > 1:
         w = np.asarray(jax.device_get(params[0][0]))  # (784, width)
         top = w[:, np.argsort(-acts[0])[:8]].T.reshape(-1, 28, 28)
-    draw_view(draw_view_html(img, acts, top, spec.activation, calibrated=temperature is not None), key="draw_view")
+    draw_view(draw_view_html(img, acts, top, spec.activation, calibrated=temperature is not None, classes=classes),
+              key="draw_view")
 
 
 def calibration_words(temperature: float | None) -> str:
@@ -133,7 +186,7 @@ LAYOUT = [1, 1.6]  # canvas column, reading column
 
 @st.fragment
 @guarded
-def reader(params, spec, temperature: float | None, width: int) -> None:
+def reader(params, spec, temperature: float | None, width: int, classes=None) -> None:
     """The canvas and its reading, and nothing else: a stroke reruns only this, so it sends the
     browser as few elements as possible."""
     left, right = st.columns(LAYOUT, gap="large")
@@ -149,10 +202,11 @@ def reader(params, spec, temperature: float | None, width: int) -> None:
     img = st.session_state.draw_img = mnistify(image) if image is not None else None
     with right:
         if img is None:
-            st.info("Draw a digit, 0 to 9, in the black square: big, in one or two strokes. "
+            which = "0 to 9" if classes is None else f"{', '.join(map(str, classes[:-1]))} or {classes[-1]}"
+            st.info(f"Draw a digit, {which}, in the black square: big, in one or two strokes. "
                     "The network's answer appears here as you draw.", icon=":material/draw:")
         else:
-            through_the_network(img, params, spec, temperature)
+            through_the_network(img, params, spec, temperature, classes)
 
 
 def _settings() -> DrawSettings:
@@ -177,6 +231,8 @@ def main() -> None:
     # The canvas's own toolbar floats above its top edge: room for it, clear of the pen and Clear.
     st.html("<style>[class*=st-key-draw_canvas_]{margin-top:2.6rem}</style>")
     teacher = st.session_state.draw_teacher
+    with st.sidebar:
+        file_model_ui()
     params, spec, temperature, which = model_choice()
     if teacher.explain:
         st.caption(f"Read by {which}. The drawing is cropped to its ink, scaled to 20 pixels and centred by its "
@@ -189,8 +245,11 @@ def main() -> None:
     clear.button("Clear", on_click=_clear, key="draw_clear", icon=":material/ink_eraser:")
     with more:
         teach()
+        send_to_board()  # in a class: the drawing and the digit meant, to the teacher's board
+        st.page_link("bigpicture/page.py", label="Why did it say that? The pixels that decided it",
+                     icon=":material/insights:", query_params={"view": "why", "which": "drawn"})
     sync_url("draw", DrawSettings(pen=width).to_query() | teacher.to_query())
-    reader(params, spec, temperature, width)
+    reader(params, spec, temperature, width, model_classes())
 
 
 main()

@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 
 LESSON_DIR = Path(__file__).resolve().parents[2] / "assets" / "lessons"
-PAGES = {"toy": "toy lab", "digits": "digits lab"}
+PAGES = {"toy": "toy lab", "digits": "digits lab", "bigpicture": "big-picture page", "compare": "Compare page"}
 METRIC_LABELS = {"train_loss": "training loss", "test_loss": "test loss", "train_acc": "training accuracy",
                  "test_acc": "test accuracy"}
 # The digits lab holds validation digits where the toy lab holds test points (the engine calls
 # both "test"; a digits source's own test set is only scored after training).
 PAGE_METRIC_LABELS = {"toy": METRIC_LABELS,
                       "digits": {**METRIC_LABELS, "test_loss": "validation loss", "test_acc": "validation accuracy"}}
+PAGE_METRIC_LABELS["compare"] = METRIC_LABELS
 
 
 class LessonError(ValueError):
@@ -37,6 +38,8 @@ class Goal:
     max_epoch: int | None = None  # and only up to this epoch: 0 means by hand, before any training
     view: str | None = None  # toy lab: "How it learns" shows this view (learning.VIEWS)
     phase: str | None = None  # toy lab: the step-through has reached this step ("forward" ... "update")
+    shows: dict[str, str] = field(default_factory=dict)  # big-picture page: what it shows (why.page_ui) must match
+    runs: str = "best"  # Compare page: "best" (some run reaches it) or "all" (every run does)
 
 
 def _passes(goal: Goal, values: np.ndarray) -> np.ndarray:
@@ -75,7 +78,7 @@ def parse_lesson(lesson_id: str, text: str) -> Lesson:
         max_epoch = g.get("max_epoch")
         goal = Goal(g["text"], g.get("metric"), g.get("below"), g.get("above"), _strs(g.get("settings", {})),
                     int(g.get("after", 0)), None if max_epoch is None else int(max_epoch), g.get("view"),
-                    g.get("phase"))
+                    g.get("phase"), _strs(g.get("shows", {})), runs=g.get("runs", "best"))
         sol = d["solution"]
         lesson = Lesson(lesson_id, int(d["order"]), d["title"], d["text"].strip(), d["page"], _strs(d.get("start", {})),
                         goal, _strs(sol.get("settings", {})), int(sol["epochs"]), bool(d.get("start_fails", False)),
@@ -84,8 +87,12 @@ def parse_lesson(lesson_id: str, text: str) -> Lesson:
         raise LessonError(f"lesson {lesson_id!r} is malformed: {e}") from None
     if lesson.page not in PAGES:
         raise LessonError(f"lesson {lesson_id!r}: page must be one of {', '.join(PAGES)}")
-    if goal.metric is None and goal.phase is None:
+    if goal.runs not in ("best", "all") or (goal.runs != "best" and lesson.page != "compare"):
+        raise LessonError(f"lesson {lesson_id!r}: runs must be best or all, and only on the Compare page")
+    if goal.metric is None and goal.phase is None and not goal.shows:
         raise LessonError(f"lesson {lesson_id!r}: the goal needs a metric (or a step of the step-through)")
+    if (lesson.page == "bigpicture") != bool(goal.shows):
+        raise LessonError(f"lesson {lesson_id!r}: a goal on the big-picture page is what it shows (and only there)")
     if goal.metric is not None and (goal.metric not in METRIC_LABELS or (goal.below is None) == (goal.above is None)):
         raise LessonError(f"lesson {lesson_id!r}: the goal needs a metric and exactly one of below/above")
     _check_learning(lesson)
@@ -154,6 +161,11 @@ def goal_met(goal: Goal, settings_query: dict[str, str], history, ui: dict[str, 
     return goal_epoch(goal, settings_query, history, ui) is not None
 
 
+def shows_met(goal: Goal, ui: dict[str, str]) -> bool:
+    """Whether the big-picture page shows what the goal asks (``ui``: ``bigpicture.why.page_ui``)."""
+    return bool(goal.shows) and all(ui.get(k) == v for k, v in goal.shows.items())
+
+
 def goal_html(lesson: Lesson, achieved_at: int | None, current: float, now: str | None = None,
               epoch: int | None = None) -> str:
     """One line for the live view: the goal, where things stand (the metric's current value, or
@@ -183,6 +195,10 @@ def run_headless(lesson: Lesson, solved: bool = True, chunk: int = 50) -> tuple[
     from playground.shared.links import split_query
     from playground.toy.run import ToyRun
     from playground.toy.settings import CONTROLS as TOY_CONTROLS
+    if lesson.page == "bigpicture":
+        return _headless_bigpicture(lesson, solved)
+    if lesson.page == "compare":
+        return _headless_compare(lesson, solved, chunk)
     run_cls, controls = {"toy": (ToyRun, TOY_CONTROLS), "digits": (DigitsRun, DIGIT_CONTROLS)}[lesson.page]
     # The page's own controls: a lesson may hide or lock only what its page has.
     query, _, notices = split_query({**lesson.start, **(lesson.solution if solved else {})}, controls)
@@ -195,6 +211,36 @@ def run_headless(lesson: Lesson, solved: bool = True, chunk: int = 50) -> tuple[
             break  # diverged
         reached = goal_epoch(lesson.goal, settings.to_query(full=True), run.history, ui())
     return reached, notices + more
+
+
+def _headless_compare(lesson: Lesson, solved: bool, chunk: int) -> tuple[int | None, list[str]]:
+    """The Compare page: every run trained together; the goal is checked on the best run's numbers
+    (``runs = "best"``) or the worst's (``runs = "all"``), as the page checks it."""
+    from playground.compare.run import CompareRun
+    from playground.compare.settings import CONTROLS, CompareSettings
+    from playground.shared.links import split_query
+    query, _, notices = split_query({**lesson.start, **(lesson.solution if solved else {})}, CONTROLS)
+    settings, more = CompareSettings.from_query(query)
+    run = CompareRun(settings)
+    check = lambda: goal_epoch(lesson.goal, settings.to_query(full=True), run.goal_history(lesson.goal.runs))
+    reached = check()
+    while reached is None and run.epoch < lesson.solution_epochs:
+        if not run.train(min(chunk, lesson.solution_epochs - run.epoch)):
+            break  # every run diverged
+        reached = check()
+    return reached, notices + more
+
+
+def _headless_bigpicture(lesson: Lesson, solved: bool) -> tuple[int | None, list[str]]:
+    """The big-picture page as the lesson's link (and solution) sets it, with the experiments the
+    solution runs (``solution.learning.run = "digits,spiral"``): 0 when it shows the goal, else None."""
+    from playground.bigpicture.settings import CONTROLS, BigPictureSettings
+    from playground.bigpicture.why import headless_ui
+    from playground.shared.links import split_query
+    query, _, notices = split_query({**lesson.start, **(lesson.solution if solved else {})}, CONTROLS)
+    settings, more = BigPictureSettings.from_query(query)
+    runs = tuple(d for d in lesson.solution_learning.get("run", "").split(",") if d) if solved else ()
+    return (0 if shows_met(lesson.goal, headless_ui(settings, runs)) else None), notices + more
 
 
 def _headless_learning(lesson: Lesson, run, solved: bool):

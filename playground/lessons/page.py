@@ -7,7 +7,8 @@ from playground.lessons.catalogue import PAGES, load_lessons
 from playground.shared.guard import guarded
 from playground.shared.pagestate import enter
 
-PAGE_FILES = {"toy": "toy/page.py", "digits": "digits/page.py"}  # relative to playground/app.py
+PAGE_FILES = {"toy": "toy/page.py", "digits": "digits/page.py", "bigpicture": "bigpicture/page.py",
+              "compare": "compare/page.py"}  # relative to playground/app.py
 
 
 @guarded

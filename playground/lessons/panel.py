@@ -6,7 +6,8 @@ import streamlit as st
 
 from playground.lessons.catalogue import PAGES, find, load_lessons
 
-PAGE_FILES = {"toy": "toy/page.py", "digits": "digits/page.py"}  # relative to playground/app.py
+PAGE_FILES = {"toy": "toy/page.py", "digits": "digits/page.py", "bigpicture": "bigpicture/page.py",
+              "compare": "compare/page.py"}  # relative to playground/app.py
 
 
 def lesson_panel(lesson_id: str | None) -> None:

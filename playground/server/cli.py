@@ -3,6 +3,11 @@
 ``nn-playground --workers N`` serves a class from N app processes behind one address (see
 ``proxy.py`` here): one Streamlit process uses about one core, so on a laptop with two
 cores two workers carry twice the class.
+
+``nn-playground --class`` also serves the teacher's page (``playground/classroom/``): it makes a
+random teacher's key, prints the teacher's address carrying it, and hands the key and the store
+(``--store redis://host:port/db``; by default a SQLite file in the cache directory) to every app
+process through the environment.
 """
 from __future__ import annotations
 
@@ -124,8 +129,41 @@ def serve_workers(n: int, args: list[str]) -> None:
                 pr.kill()
 
 
+def _flag(args: list[str], name: str) -> tuple[bool, list[str]]:
+    return name in args, [a for a in args if a != name]
+
+
+def start_class(args: list[str], store: str | None) -> str:
+    """``--class``: a new random teacher's key and the store, in the environment every app process
+    inherits; returns the line that tells the teacher their address."""
+    from playground.classroom.hub import KEY_ENV, STORE_ENV
+    from playground.classroom.store import StoreError, open_store
+    key = secrets.token_urlsafe(18)
+    os.environ[KEY_ENV] = key
+    if store:
+        os.environ[STORE_ENV] = store
+    try:
+        s = open_store(store)
+        stored = f"the class is stored in {s.where}"
+        s.close()
+    except StoreError as e:  # the teacher's page says so too, and the students work on
+        stored = f"{e} The students can work meanwhile; the teacher's page says so until it answers."
+    port, _ = _option(args, "--server.port")
+    address, _ = _option(args, "--server.address")
+    host = address if address and address not in ("0.0.0.0", "::") else "localhost"
+    return (f"nn-playground: {stored}\n"
+            f"nn-playground: teacher's page (keep this address to yourself): "
+            f"http://{host}:{port or 8501}{_base(args)}class?key={key}")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    teaching, args = _flag(args, "--class")
+    store, args = _option(args, "--store")
+    if store and not teaching:
+        raise SystemExit("nn-playground: --store goes with --class (the class's store)")
+    if teaching:
+        print(start_class(args, store), flush=True)
     workers, args = _option(args, "--workers")
     if workers is not None:
         if not workers.isdigit() or not 1 <= int(workers) <= 64:

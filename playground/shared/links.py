@@ -172,14 +172,14 @@ const LABEL = '<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true
   + '<path fill="currentColor" d="M3.9 12a3.1 3.1 0 0 1 3.1-3.1h4V7H7a5 5 0 0 0 0 10h4v-1.9H7A3.1 3.1 0 0 1 3.9 12M8 13h8v-2H8'
   + 'v2m9-6h-4v1.9h4a3.1 3.1 0 0 1 0 6.2h-4V17h4a5 5 0 0 0 0-10"/></svg>Copy link';
 export default function (component) {
-  const { parentElement } = component;
+  const { parentElement, data } = component;
   let button = parentElement.querySelector("button");
   if (!button) {
     button = document.createElement("button");
     button.className = "nn-copy";
     button.type = "button";
     button.innerHTML = LABEL;
-    button.title = "Copy a link to this page with every setting: whoever opens it gets the same data, the same starting weights and so the same run";
+    button.dataset.title = "Copy a link to this page with every setting: whoever opens it gets the same data, the same starting weights and so the same run";
     button.addEventListener("click", async () => {
       const url = window.location.href;
       let done = false;
@@ -191,19 +191,36 @@ export default function (component) {
         t.remove();
       }
       window.__nnCopied = url;
-      button.textContent = done ? "✓ Link copied" : "Copy the address bar instead";
+      const left = button.dataset.note ? ", without your points" : "";
+      button.textContent = done ? "✓ Link copied" + left : "Copy the address bar instead";
       setTimeout(() => { button.innerHTML = LABEL; }, 2000);
     });
     parentElement.appendChild(button);
   }
+  // What the link leaves out (the page's own data, when too large for a link): said under the
+  // button and in its tooltip, before and after a click.
+  const note = (data && data.note) || "";
+  button.dataset.note = note;
+  button.title = note || button.dataset.title;
+  let said = parentElement.querySelector(".nn-copy-note");
+  if (!said) {
+    said = document.createElement("div");
+    said.className = "nn-copy-note";
+    parentElement.appendChild(said);
+  }
+  said.textContent = note ? "without your points" : "";
+  said.title = note;
 }
 """
 _COPY_CSS = """.nn-copy{font:inherit;font-size:.875rem;padding:.25rem .75rem;border:1px solid rgba(49,51,63,.2);
-border-radius:.5rem;background:#fff;cursor:pointer;white-space:nowrap}.nn-copy:hover{border-color:#0877bd;color:#0877bd}"""
+border-radius:.5rem;background:#fff;cursor:pointer;white-space:nowrap}.nn-copy:hover{border-color:#0877bd;color:#0877bd}
+.nn-copy-note{font-size:.8rem;color:#a15c00;white-space:nowrap}"""
 
 _copy = st.components.v2.component("nn_playground_copy_link", js=_COPY_JS, css=_COPY_CSS)
 
 
-def copy_link(*, key: str) -> None:
-    """A button that copies the page's address, which carries every setting."""
-    _copy(key=key)
+def copy_link(*, key: str, note: str = "") -> None:
+    """A button that copies the page's address, which carries every setting. ``note``: what the
+    link leaves out, in one sentence (shown under the button as "without your points", and in
+    its tooltip)."""
+    _copy(key=key, data={"note": note})

@@ -12,6 +12,8 @@ from typing import Any
 
 import streamlit as st
 
+from playground.classroom.student import visit
+
 _PAGE = "_nn_page"
 
 
@@ -24,6 +26,7 @@ def enter(page: str) -> bool:
         st.session_state["_nn_lost_run"] = True
     came = st.session_state.get(_PAGE) != page
     st.session_state[_PAGE] = page
+    visit(page)  # in a class: the student's nickname, progress reports and the teacher's messages
     return came
 
 

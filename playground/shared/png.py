@@ -37,7 +37,14 @@ def png_uri(values: np.ndarray, lo: float = -1.0, hi: float = 1.0, discretise: b
     if discretise:
         v = np.where(v >= (lo + hi) / 2, hi, lo)
     idx = np.clip((v - lo) / (hi - lo) * 255, 0, 255).astype(np.uint8)
-    return "data:image/png;base64," + base64.b64encode(png_bytes(lut[idx])).decode()
+    # A map of many pixels goes as its scale's indices with the scale as the palette: the same
+    # colours in every pixel, a third of the bytes to compress (three times faster: this runs for
+    # every map of every frame) and a smaller file. A small one stays RGB, smaller without a palette.
+    data = png_indexed(idx, lut) if idx.size >= PALETTE_FROM and len(lut) == 256 else png_bytes(np.take(lut, idx, axis=0))
+    return "data:image/png;base64," + base64.b64encode(data).decode()
+
+
+PALETTE_FROM = 1024  # pixels: from here on a palette (768 bytes) costs less than the RGB it saves
 
 
 def _png_chunk(tag: bytes, data: bytes) -> bytes:
@@ -52,6 +59,19 @@ def png_bytes(rgb: np.ndarray) -> bytes:
     raw[:, 1:] = rgb.reshape(h, -1)
     header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit RGB
     return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 1)) + _png_chunk(b"IEND", b""))
+
+
+def png_indexed(idx: np.ndarray, palette: np.ndarray) -> bytes:
+    """(H, W) uint8 indices into ``palette`` ((256, 3) uint8) -> the bytes of a PNG whose pixels
+    are ``palette[idx]`` (colour type 3: the decoder looks the colours up)."""
+    h, w = idx.shape
+    raw = np.empty((h, w + 1), np.uint8)
+    raw[:, 0] = 0  # each row starts with filter type 0
+    raw[:, 1:] = idx
+    header = struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0)  # 8-bit indices into a palette
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"PLTE", np.ascontiguousarray(palette, np.uint8).tobytes())
             + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 1)) + _png_chunk(b"IEND", b""))
 
 

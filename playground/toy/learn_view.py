@@ -19,6 +19,7 @@ from playground.toy.network import Overlay
 from playground.toy.run import ToyRun
 
 LOSS_FORMULAS = {"tanh_mse": "½·(a − y)²", "sigmoid_bce": "−log σ(y·z)", "hinge": "max(0, 1 − y·z)",
+                 "softmax_ce": "−log pᵧ, where pᵧ is the softmax's probability of the true class",
                  "linear_mse": "½·(z − y)²", "linear_huber": "Huber(z − y)"}
 SEQ = np.stack([np.linspace(255, 8, 256), np.linspace(255, 119, 256), np.linspace(255, 189, 256)], 1).astype(np.uint8)
 
@@ -29,8 +30,14 @@ def num(v: float, digits: int = 3) -> str:
 
 def point_name(run: ToyRun, point, y: float) -> str:
     """``the pinned point (1.20, −0.50), label 1`` (a target, with two decimals, in regression)."""
-    truth = f"target {num(y, 2)}" if run.settings.problem == "regression" else f"label {num(y, 0)}"
+    truth = (f"target {num(y, 2)}" if run.settings.problem == "regression" else
+             _class_name(run.class_names()[int(y)]) if run.settings.problem == "multiclass" else f"label {num(y, 0)}")
     return f"the pinned point ({num(point[0], 2)}, {num(point[1], 2)}), {truth}"
+
+
+def _class_name(name: str) -> str:
+    """``class cat``, or ``class 2`` as the class is already called."""
+    return html.escape(name if name.startswith("class ") else f"class {name}")
 
 
 def _uv(point) -> tuple[float, float]:
@@ -42,6 +49,8 @@ def view(run: ToyRun, lg: L.Learning) -> tuple[Overlay, str, object]:
     """(the diagram's overlay, the panel's HTML, the params to draw: None for the run's own)."""
     if lg.view == "off":
         return Overlay(), "", None
+    if not len(run.toy.y_train):  # your own data, with no training point yet
+        return Overlay(), "<div class='nn-learn'>No training points yet: add some to see how the network learns.</div>", None
     L.fit(run, lg)
     point, x, y = L.pinned(run, lg)
     pin = _uv(point)
@@ -65,16 +74,21 @@ def _picked(weight):
 
 # --- a neuron's weighted sum ---------------------------------------------------------------------
 @lru_cache(maxsize=64)
-def _act_curve(name: str, head: str | None, zr: float) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    fn = learn.OUTPUT_NEURONS[head][1] if head else ACTIVATIONS[name].fn
+def _act_curve(name: str, head: str | None, zr: float, shift: float = 0.0) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    if head == "softmax_ce":  # this output's probability as its z changes, the others' sums held:
+        fn = lambda z: 1 / (1 + jnp.exp(shift - z))  # e^z / (e^z + Σ others e^zⱼ), shift = log Σ others e^zⱼ
+    else:
+        fn = learn.OUTPUT_NEURONS[head][1] if head else ACTIVATIONS[name].fn
     zs = np.linspace(-zr, zr, 81, dtype=np.float32)
     return tuple(zs.tolist()), tuple(np.asarray(fn(jnp.asarray(zs))).tolist())
 
 
-def activation_svg(name: str, z: float, a: float, head: str | None = None, w=230, h=130) -> str:
-    """The activation function, with the neuron's z and a marked on it."""
+def activation_svg(name: str, z: float, a: float, head: str | None = None, w=230, h=130, shift: float = 0.0) -> str:
+    """The activation function, with the neuron's z and a marked on it (for a softmax output, its
+    probability as a function of its own z, the other outputs' sums held: ``shift`` = log Σ e^zⱼ
+    over the others)."""
     zr = float(max(3.0, np.ceil(abs(z) * 1.2)))
-    zs, as_ = _act_curve(name, head, zr)
+    zs, as_ = _act_curve(name, head, zr, round(shift, 3))
     lo, hi = min(min(as_), a, -1.0), max(max(as_), a, 1.0)
     sx = lambda v: 30 + (v + zr) / (2 * zr) * (w - 40)
     sy = lambda v: 10 + (hi - v) / (hi - lo) * (h - 35)
@@ -101,7 +115,14 @@ def sum_panel(run: ToyRun, lg: L.Learning, sums, point, y: float) -> str:
     head = run.settings.head if last else None
     act = ("This neuron has no activation: its output a is z itself." if names[layer - 1] == "identity" else
            f"The activation ({html.escape(names[layer - 1])}) turns z into the neuron's output a, as the curve shows.")
-    plot = activation_svg(names[layer - 1], float(s.z[i]), float(s.a[i]), head)
+    shift = 0.0
+    if head == "softmax_ce":  # softmax takes every output's sum: say so, and plot against this one
+        zs = np.asarray(s.z, np.float64)
+        shift = float(np.log(np.exp(np.delete(zs, i)).sum()))
+        act = (f"Softmax turns the {len(zs)} output sums into probabilities that add up to 1: a = e^z divided by "
+               f"the sum of e^z over all {len(zs)} outputs. The curve shows a as this z changes, the other outputs' "
+               f"sums held as they are.")
+    plot = activation_svg(names[layer - 1], float(s.z[i]), float(s.a[i]), head, shift=shift)
     return (f'<div class="nn-learn"><div class="nn-learn-h">{html.escape(L.cap(L.neuron_label(run, layer, i)))}, '
             f'for {point_name(run, point, y)}</div>'
             f'<div class="nn-formula" data-formula>{html.escape(formula)}</div>'
@@ -192,7 +213,9 @@ def steps_view(run: ToyRun, lg: L.Learning, pin, point, y):
         lines = [np.asarray(g) if l + 1 >= layer else np.zeros_like(np.asarray(g)) for l, (g, _) in enumerate(bp.grads)]
         if layer == len(bp.delta):
             where = ("δ = ∂loss/∂z: how much the loss changes when the neuron's sum z grows a little. For the output "
-                     "it comes straight from the loss.")
+                     "it comes straight from the loss" + (": with softmax and cross-entropy, each output neuron's δ is "
+                     "its probability minus 1 for the true class (minus 0 for the others)." if run.settings.head ==
+                     "softmax_ce" else "."))
         else:
             where = ("each neuron's δ comes from the layer above: the δs there times the weights that lead to them, "
                      "added up, times the slope of this neuron's activation at its z.")

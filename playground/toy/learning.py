@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 
 import jax
 import numpy as np
-from jax.flatten_util import ravel_pytree
 
 from engine import learn
 from engine.toydata import FEATURES
-from playground.toy.run import ToyRun
+from playground.toy.run import ToyRun, real
 
 VIEWS = {"off": "Nothing more", "sum": "A neuron's weighted sum", "gradients": "Gradients",
          "steps": "One update, step by step", "curve": "The loss along one weight"}
@@ -133,7 +132,9 @@ def record(run: ToyRun, lg: Learning) -> None:
             lg.trail.clear()
         else:
             return
-    flat = np.asarray(ravel_pytree(run.state.params)[0])
+    # The weights as ``ravel_pytree`` orders them (each w then its b, layer by layer), from the
+    # frame's own NumPy copy: a JAX concatenation here would cost a device call every frame.
+    flat = np.concatenate([a.ravel() for wb in run.weights() for a in wb])
     lg.trail.append((run.epoch, flat, run.history.last("train_loss")))
     if len(lg.trail) > MAX_TRAIL:
         lg.trail[:] = lg.trail[::2]
@@ -167,9 +168,11 @@ def start_steps(run: ToyRun, lg: Learning) -> None:
     """Take the numbers of one update (the pinned point, or the first mini-batch) from the engine."""
     if lg.batch:
         b = run.settings.batch_size
-        x, y = np.asarray(run.data.x_train[:b]), np.asarray(run.data.y_train[:b])
+        n = len(run.toy.y_train)  # the first b real points (padding comes after them)
+        x, y = np.asarray(run.data.x_train[:min(b, n)]), np.asarray(run.data.y_train[:min(b, n)])
     else:
-        _, x, y = pinned(run, lg)
+        _, x, _ = pinned(run, lg)
+        y = np.asarray(run.data.y_train[lg.pin])  # its own dtype: class indices stay whole numbers
     lg.steps = learn.backprop(run.state.params, run.config.spec, x, y, run.settings.learning_rate)
     lg.steps_for = (run.state.params, lg.pin, lg.batch, run.settings.learning_rate)
     lg.phase = 1
@@ -194,8 +197,9 @@ def step_to(run: ToyRun, lg: Learning, phase: int) -> None:
 def gradients(run: ToyRun):
     """(∂L/∂w of the training loss over the whole training set, the optimiser's next change)."""
     config, hp = run.current()
-    grads = learn.loss_gradients(run.state.params, config.spec, run.data)
-    update = learn.next_update(run.state, config, hp, run.data)
+    data = real(run.data)
+    grads = learn.loss_gradients(run.state.params, config.spec, data)
+    update = learn.next_update(run.state, config, hp, data)
     return jax.device_get(grads), jax.device_get(update)
 
 
@@ -209,7 +213,8 @@ def curve(run: ToyRun, lg: Learning, n: int = 100):
     lo, hi = min(min(ws) - 0.5, w_now - reach), max(max(ws) + 0.5, w_now + reach)
     values = np.linspace(lo, hi, n, dtype=np.float32)
     layer, i, j = lg.weight
-    losses = learn.loss_along_weight(run.state.params, run.config.spec, run.data.x_train, run.data.y_train,
+    data = real(run.data)
+    losses = learn.loss_along_weight(run.state.params, run.config.spec, data.x_train, data.y_train,
                                      layer - 1, i, j, values)
     return values, np.asarray(losses), w_now, trail
 
@@ -224,6 +229,7 @@ def surface(run: ToyRun, lg: Learning, n: int = 28):
         vs = [p[d] for p in path]
         ranges.append(np.linspace(min(vs) - 1.0, max(vs) + 1.0, n, dtype=np.float32))
     (l1, i1, j1), (l2, i2, j2) = lg.weight, lg.weight2
-    losses = learn.loss_surface(run.state.params, run.config.spec, run.data.x_train, run.data.y_train,
+    data = real(run.data)
+    losses = learn.loss_surface(run.state.params, run.config.spec, data.x_train, data.y_train,
                                 (l1 - 1, i1, j1), (l2 - 1, i2, j2), ranges[0], ranges[1])
     return ranges[0], ranges[1], np.asarray(losses), path

@@ -19,6 +19,7 @@ from playground.toy import learning as L
 from playground.toy.charts import LIVE_CSS
 from playground.toy.learn_ui import learn_ui
 from playground.toy.learn_view import LEARN_CSS
+from playground.toy.owndata_ui import click as draw_click, draw_tools_ui, link_note, own_data_ui
 from playground.toy.run import ToyRun
 from playground.toy.session import ToySession
 from playground.toy.settings import CONTROLS, FIELDS, ToySettings
@@ -161,7 +162,10 @@ def live_frame() -> None:
         picked = live_view(session.html(), key="toy_live", interval=FRAME_SECONDS, on_stopped=_stream_stopped,
                            stream=live.url(session.feed.token) if streams else "")
         if picked:  # a neuron, a weight or a point was clicked: the whole page follows the choice
-            L.pick(session.run, session.learning, picked)
+            if session.drawing and picked.startswith("p:"):  # drawing: the click adds (or erases) a point
+                draw_click(session, picked)
+            else:
+                L.pick(session.run, session.learning, picked)
             st.rerun(scope="app")
 
 
@@ -169,7 +173,8 @@ def live_frame() -> None:
 def main() -> None:
     entered = enter("toy")
     session = _session()
-    seed(widget_values(session.run.settings), force=entered)
+    # A click on the map that made the points yours (drawing on a generated set) changed the data set.
+    seed(widget_values(session.run.settings), force=entered or st.session_state.pop("_toy_reseed", False))
     with session.feed.lock:  # no live frame trains the run while this script run may change it
         page(session)
 
@@ -186,7 +191,7 @@ def page(session: ToySession) -> None:
             "in the sidebar ›)</span>" if teacher.explain and teacher.shows("advanced") else "")
     title.markdown("#### Toy lab · watch a neural network learn" + hint, unsafe_allow_html=True)
     with link:
-        copy_link(key="toy_copy")
+        copy_link(key="toy_copy", note=link_note(run))
     lesson_panel(teacher.lesson)
     with st.sidebar:
         st.subheader("More settings")
@@ -199,7 +204,7 @@ def page(session: ToySession) -> None:
     data_col, main_col = st.container(key="toy_body").columns([1, 4.6], gap="medium")
     with data_col:
         st.markdown("**Data**")
-        values.update(data_ui(teacher))
+        values.update(data_ui(teacher, lambda: own_data_ui(session, _paused, teacher)))
     with main_col:
         values.update(network_ui(teacher))
         apply_settings(session, values)
@@ -210,6 +215,7 @@ def page(session: ToySession) -> None:
         if error:
             st.error(f"Training stopped on an unexpected error ({error}). Your settings and your network are kept: "
                      "press Play to go on, or Reset. The details are in the server's log.", icon=":material/build:")
+        draw_tools_ui(session, _paused, teacher)
         ticking = session.training and not session.streams()
         st.fragment(live_frame, run_every=FRAME_SECONDS if ticking else None)()
         if teacher.explain:

@@ -14,7 +14,7 @@ from engine.toydata import FEATURES
 from playground.lessons import catalogue as lessons
 from playground.server import live
 from playground.shared.links import Teacher
-from playground.toy import charts, learn_view
+from playground.toy import charts, classes, learn_view
 from playground.toy.learning import Learning, phase_kind, phases, record
 from playground.toy.network import network_svg
 from playground.toy.run import ToyRun
@@ -31,6 +31,7 @@ class ToySession:
     clock: tuple[float, int] | None = None  # (time, epoch) of the last frame
     rate: float = 0.0  # epochs per second, smoothed
     learning: Learning = field(default_factory=Learning)  # what "how it learns" shows
+    drawing: str = ""  # "draw" or "erase" while a click on the map changes the data, else ""
     feed: live.Feed = field(init=False)
     pacer: live.Pacer = field(init=False)
 
@@ -97,19 +98,27 @@ class ToySession:
         overlay, panel, params = learn_view.view(run, lg)
         maps = run.maps(params)
         regression = s.problem == "regression"
+        multi = s.problem == "multiclass"
         rate = self._rate()
+        names = run.class_names()
         network = network_svg([FEATURES[f].label for f in s.features], run.input_maps(), maps[:-1], maps[-1],
-                              run.weights(params), discretise=s.discretise and not regression, overlay=overlay)
+                              run.weights(params), discretise=s.discretise and not regression, overlay=overlay,
+                              class_names=names if multi else None)
         stats = charts.stats_html(run.epoch, h.last("train_loss"), h.last("test_loss"),
                                   None if regression else h.last("test_acc"))
         acc = {} if regression else dict(train_acc=h.series("train_acc"), test_acc=h.series("test_acc"))
         loss = charts.loss_svg(h.series("train_loss"), h.series("test_loss"), **acc)
         pin = run.toy.points_train[lg.pin] if lg.view in ("sum", "steps") and not lg.batch else None
         out_map = charts.decision_map_svg(maps[-1], *run.toy, show_test=s.show_test, discretise=s.discretise,
-                                          regression=regression, pin=pin)
+                                          regression=regression, pin=pin, drawing=self.drawing)
+        matrix = ""
+        if multi:  # which colour is which class (under the map), and what the network takes for what
+            which, counts = run.confusion(params)
+            out_map += classes.legend_html(names)
+            matrix = classes.confusion_html(counts, names, which)
         speed = f"{rate:,.0f} epochs per second" if self.training else "Paused"
         # What "How it learns" shows goes under the network, where the two are seen together; the
         # numbers too, so that on a projector's 1024×768 the network, the numbers, the loss and the
         # output map are all on the screen at once.
-        return self.goal_line() + charts.live_layout(network + stats + panel, loss + out_map
+        return self.goal_line() + charts.live_layout(network + stats + matrix + panel, loss + out_map
                                                      + f'<div class="nn-rate">{speed}</div>')
