@@ -31,7 +31,7 @@ from engine.default_model import DEFAULT_MODEL
 from engine.model import MLPSpec
 from engine.train import Data, TrainConfig, _epoch, init_state, make_hparams
 
-VERSION = 1  # part of every cache key: bump when a change makes old results wrong
+VERSION = 2  # part of every cache key: bump when a change makes old results wrong
 SIZES = (50, 100, 300, 1_000, 3_000, 5_000, 60_000)
 HELD_OUT = 1_000  # examples scored, from the embedded digits or the spiral
 MIN_UPDATES = {"digits": 800, "spiral": 4_000}  # a small training set trains more epochs: at least this many updates
@@ -129,21 +129,36 @@ def full_mnist_cached(folder: Path | None = None) -> bool:
     return all((folder / n).exists() and sha256(folder / n) == h for n, h in SHA256.items())
 
 
+def balanced_order(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A random order of ``range(len(y))`` in which every prefix holds the classes as evenly as
+    it can: the first n examples hold n // K or n // K + 1 of each of the K classes (while a class
+    lasts). So the 50 digits of the smallest training set are five of each digit, not whichever
+    digits a plain shuffle happened to put first."""
+    perm = rng.permutation(len(y))
+    rank = np.empty(len(y), np.int64)
+    for c in np.unique(y):
+        where = np.flatnonzero(y[perm] == c)
+        rank[where] = np.arange(len(where))  # the how-manieth of its class, in the shuffled order
+    return perm[np.lexsort((rng.random(len(y)), rank))]  # by rank; classes in random order within one
+
+
 def digits_pool(seed: int = 0, full: bool | None = None) -> Pool:
     """Full MNIST when it is cached (60,000 to train on; 2,000 of its official test digits held
-    out), else the 5,000 embedded digits: 100 of each digit held out, 4,000 to train on."""
+    out), else the 5,000 embedded digits: 100 of each digit held out, 4,000 to train on. The
+    training digits come in ``balanced_order``, so every size holds every digit equally often."""
     from engine.digits_data import load_full_mnist, load_mnist_5k
     rng = np.random.default_rng(seed)
     if full_mnist_cached() if full is None else full:
         d = load_full_mnist()
-        order, held = rng.permutation(len(d.y_train)), rng.permutation(len(d.y_test))[:2_000]
+        order, held = balanced_order(d.y_train, rng), rng.permutation(len(d.y_test))[:2_000]
         return Pool(d.x_train[order], d.y_train[order], d.x_test[held], d.y_test[held],
                     "full MNIST (2,000 of its official test digits held out)", f"mnist-{seed}")
     d = load_mnist_5k()
     order = rng.permutation(len(d.y_train))
     per = HELD_OUT // 10
     held = np.concatenate([order[d.y_train[order] == c][:per] for c in range(10)])
-    keep = order[~np.isin(order, held)]
+    rest = order[~np.isin(order, held)]
+    keep = rest[balanced_order(d.y_train[rest], rng)]
     return Pool(d.x_train[keep], d.y_train[keep], d.x_train[held], d.y_train[held],
                 f"the 5,000 embedded MNIST digits ({HELD_OUT:,} held out, {len(keep):,} to train on)",
                 f"mnist5k-{seed}")
@@ -156,7 +171,8 @@ def spiral_pool(seed: int = 0, n: int = 5_000) -> Pool:
     pts, y = DATASETS["spiral"].make(rng, n + HELD_OUT, SPIRAL_NOISE)
     order = rng.permutation(len(y))
     pts, y = pts[order].astype(np.float32), (y[order] > 0).astype(np.int32)
-    return Pool(pts[HELD_OUT:], y[HELD_OUT:], pts[:HELD_OUT], y[:HELD_OUT],
+    train = HELD_OUT + balanced_order(y[HELD_OUT:], rng)
+    return Pool(pts[train], y[train], pts[:HELD_OUT], y[:HELD_OUT],
                 f"spiral points, noise {SPIRAL_NOISE:g} ({HELD_OUT:,} held out)", f"spiral-{seed}-{n}")
 
 

@@ -33,6 +33,18 @@ def test_the_embedded_pool_holds_out_100_of_each_digit_and_never_trains_on_them(
     assert not rows(p.x) & rows(p.x_held)
 
 
+@pytest.mark.parametrize("pool", [lambda: X.digits_pool(0, full=False), lambda: X.spiral_pool(0, n=400)])
+def test_every_training_size_holds_every_class_as_evenly_as_it_can(pool):
+    """A plain shuffle after holding out 100 of each digit put the digits that reached 100 first at
+    the front: the 50 smallest held only 1s, 3s, 8s and 9s."""
+    p = pool()
+    k = int(p.y.max()) + 1
+    last = k * np.bincount(p.y).min()  # as long as every class lasts
+    for n in [m for m in (10, 50, 100, 300, 1_000) if m < last] + [last]:
+        counts = np.bincount(p.y[:n], minlength=k)
+        assert counts.min() >= n // k and counts.max() <= -(-n // k), (n, counts)
+
+
 def test_the_spiral_pool_keeps_its_held_out_points_apart():
     p = X.spiral_pool(0, n=400)
     assert len(p.y) == 400 and len(p.y_held) == X.HELD_OUT and set(np.unique(p.y)) == {0, 1}
@@ -193,3 +205,18 @@ def test_models_overtaken_at_the_same_size_share_one_clause():
             "against 60.0 % and 65.0 %; at 50: 40.0 % against 45.0 % and 42.0 %)") in accuracy
     assert "ahead of random forest (100 trees) at every size, already at 50 training digits (40.0 % against 30.0 %)" \
         in accuracy
+
+
+def test_a_cancelled_run_is_said_on_the_sizes_every_model_reached():
+    """Cancel may stop after the network's largest size and before the others': the sentences
+    compare what both measured, and never leave a clause empty ("The network is ." before)."""
+    e = experiment(net=[0.30, 0.60, 0.90, 0.96], logreg=[0.40, 0.55, 0.80, 0.88], knn=[0.45, 0.65, 0.85, 0.90],
+                   forest=[0.35, 0.60, 0.93, 0.965])
+    e.results = [r for r in e.results if r.size < 1_000 or r.model == X.NETWORK]  # the others never got to 1,000
+    accuracy, cost = words.summary(e)
+    assert "ahead of logistic regression from 100 training digits on" in accuracy
+    assert "level with" not in accuracy and "at 300 training digits" in accuracy  # the forest, on 50 to 300
+    assert "at 300 training digits the network trained for" in cost and "against" in cost
+    e.results = [r for r in e.results if r.model == X.NETWORK]  # cancelled before any classical model ran
+    assert words.summary(e) == [words.cost_sentence(e)] and "against" not in words.cost_sentence(e)
+    assert words.cost_sentence(e).endswith("more).")

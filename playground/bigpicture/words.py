@@ -43,11 +43,19 @@ def _count(n: int, dataset: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
+def common(e: Experiment, models: list[str]) -> tuple[list[int], list[float], list[list[float]]]:
+    """The sizes measured for the network and each of ``models`` (a cancelled run may have measured
+    the network at a size where the others were not), with the network's and each model's accuracies
+    there."""
+    sizes = sorted(set(e.series(NETWORK)[0]).intersection(*(e.series(m)[0] for m in models)))
+    acc = lambda m: [e.get(m, n).accuracy for n in sizes]
+    return sizes, acc(NETWORK), [acc(m) for m in models]
+
+
 def versus(e: Experiment, models: list[str]) -> str:
     """How the network fares against classical models that it overtakes at the same size (or one
     model it does not overtake), in one clause with the numbers."""
-    sizes, net = e.series(NETWORK)
-    others = [e.series(m)[1] for m in models]
+    sizes, net, others = common(e, models)
     names = _and(LABELS[m] for m in models)
     kind, n = ahead_from(sizes, net, others[0])
     if kind == "always":
@@ -71,12 +79,14 @@ def versus(e: Experiment, models: list[str]) -> str:
 def accuracy_sentence(e: Experiment) -> str:
     """Where the network overtakes each classical model (Markdown): models overtaken at the same
     size share one clause."""
-    sizes, net = e.series(NETWORK)
     groups: dict[tuple, list[str]] = {}
     for m in CLASSICAL:
-        if e.series(m)[0] == sizes:
-            kind, n = ahead_from(sizes, net, e.series(m)[1])
-            groups.setdefault((kind, n) if kind != "never" else (kind, m), []).append(m)
+        sizes, net, [theirs] = common(e, [m])
+        if sizes:
+            kind, n = ahead_from(sizes, net, theirs)
+            groups.setdefault((kind, n, tuple(sizes)) if kind != "never" else (kind, m), []).append(m)
+    if not groups:  # cancelled before any classical model met the network at a size
+        return ""
     return "**The network is** " + "; ".join(versus(e, ms) for ms in groups.values()) + "."
 
 
@@ -87,14 +97,18 @@ def _and(items) -> str:
 
 def cost_sentence(e: Experiment) -> str:
     """What the network's accuracy cost in time, at the largest size measured (Markdown)."""
-    last = max(r.size for r in e.results if r.model == NETWORK)
+    # The largest size measured for the network and some classical model (a cancelled run may
+    # have measured the network alone at its last size).
+    shared = [r.size for r in e.results if r.model in CLASSICAL and e.get(NETWORK, r.size) is not None]
+    last = max(shared or [r.size for r in e.results if r.model == NETWORK])
     net = e.get(NETWORK, last)
     others = [e.get(m, last) for m in CLASSICAL if e.get(m, last) is not None]
     fitted = [o for o in others if o.model != "knn"]
     parts = " and ".join(f"{secs(o.train_seconds)} for {LABELS[o.model]} "
                          f"(the network took {times(net.train_seconds, o.train_seconds)})" for o in fitted)
     text = (f"**What it cost:** at {_count(last, e.dataset)} the network trained for {secs(net.train_seconds)} "
-            f"({net.epochs:,} epochs; compiling took {secs(net.compile_seconds)} more), against {parts}.")
+            f"({net.epochs:,} epochs; compiling took {secs(net.compile_seconds)} more)"
+            + (f", against {parts}." if parts else "."))
     knn = e.get("knn", last)
     if knn is not None:
         text += (f" k-nearest neighbours does not train: it keeps every example ({secs(knn.train_seconds)}) and pays "
@@ -107,4 +121,4 @@ def summary(e: Experiment) -> list[str]:
     """The sentences under the charts: accuracy, then cost."""
     if not any(r.model == NETWORK for r in e.results):
         return []
-    return [accuracy_sentence(e), cost_sentence(e)]
+    return [text for text in (accuracy_sentence(e), cost_sentence(e)) if text]
