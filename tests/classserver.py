@@ -65,8 +65,8 @@ def nginx_conf(listen: int, upstreams: list[int], folder: Path) -> Path:
     text = text.replace("error_log stderr;", f"error_log {folder}/error.log;")
     temp = "".join(f"    {kind}_temp_path {folder}/{kind};\n" for kind in
                    ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    text = text.replace("http {\n", "http {\n" + temp + f"    access_log {folder}/access.log;\n"
-                        "    add_header X-NN-Upstream $upstream_addr always;\n", 1)
+    text = text.replace("access_log /var/log/nginx/nn-playground.access.log", f"access_log {folder}/access.log")
+    text = text.replace("http {\n", "http {\n" + temp + "    add_header X-NN-Upstream $upstream_addr always;\n", 1)
     text = text.replace("            add_header Set-Cookie $nn_route_cookie;\n",
                         "            add_header Set-Cookie $nn_route_cookie;\n"
                         "            add_header X-NN-Upstream $upstream_addr always;\n")
@@ -78,7 +78,7 @@ def nginx_conf(listen: int, upstreams: list[int], folder: Path) -> Path:
 @contextlib.contextmanager
 def nginx_server(upstreams: list[int]):
     """Debian's nginx, as a user's process, with ``deploy/nginx.conf`` in front of the app servers on
-    ``upstreams``; yields its URL."""
+    ``upstreams``; yields its URL and its folder (the access log is ``access.log`` there)."""
     folder = Path(tempfile.mkdtemp(prefix="nn-nginx-"))
     port = free_port()
     conf = nginx_conf(port, upstreams, folder)
@@ -86,7 +86,7 @@ def nginx_server(upstreams: list[int]):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", folder
     finally:
         proc.terminate()
         try:

@@ -11,8 +11,10 @@ import sys
 import time
 import urllib.request
 
+import numpy as np
 import pytest
 
+from playground.classroom.store import SQLiteStore
 from playground.server.cli import free_port
 from tests.browser import SHOTS, browser_marks, no_traceback, wait_for, wait_idle
 
@@ -48,7 +50,7 @@ def classroom(tmp_path_factory):
             assert proc.poll() is None, text
             time.sleep(0.2)
         assert teacher and teacher.startswith(base + "/class?key="), (folder / "out.log").read_text()
-        yield base, teacher
+        yield base, teacher, folder
     finally:
         proc.terminate()
         proc.wait(10)
@@ -99,7 +101,7 @@ def _tried(action) -> bool:
 
 
 def test_a_teacher_and_three_students(classroom, tabs):
-    base, teacher_url = classroom
+    base, teacher_url, folder = classroom
     # Without the key, or with a wrong one: one sentence, no cards.
     stranger = tabs()
     stranger.goto(base + "/class?key=not-the-key")
@@ -171,6 +173,17 @@ def test_a_teacher_and_three_students(classroom, tabs):
     board = teacher.locator(".nn-draw").first
     assert board.get_attribute("data-digit") == "1" and nicks[2] in board.inner_text()
     assert teacher.get_by_text("1 drawing").count() >= 1
+
+    # Seven more arrive while the board is open: its fine-tune button wakes up without a click.
+    tune = ".st-key-class_tune button"  # (a fragment's rerun may briefly show its last copy beside the new one)
+    assert teacher.locator(tune + "[disabled]").count() >= 1 and teacher.locator(tune + ":not([disabled])").count() == 0
+    bar = np.zeros((28, 28), np.float32)
+    bar[4:24, 13:16] = 1.0
+    with SQLiteStore(folder / "class" / "class.sqlite3") as store:
+        for k in range(7):
+            store.add_drawing(f"x{k}", f"extra {k}", 1, bar)
+    assert wait_for(lambda: teacher.locator(".nn-draw").count() == 8
+                    and teacher.locator(tune + ":not([disabled])").count() >= 1, 30)
 
     teacher.get_by_role("tab", name="Students").click()
     SHOTS.mkdir(parents=True, exist_ok=True)

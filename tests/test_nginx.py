@@ -28,8 +28,8 @@ def deployment():
                "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(16)}
         apps = [stack.enter_context(app_server(env=env)) for _ in range(2)]
         ports = [int(u.rsplit(":", 1)[1]) for u in apps]
-        url = stack.enter_context(nginx_server(ports))
-        yield url, ports, store
+        url, folder = stack.enter_context(nginx_server(ports))
+        yield url, ports, store, folder
 
 
 def test_the_config_is_valid_for_nginx(tmp_path):
@@ -49,7 +49,7 @@ def _get(url: str, cookie: str = "") -> tuple[int, dict, bytes]:
 
 
 def test_a_browser_gets_a_route_cookie_once_and_the_live_route_is_passed_through(deployment):
-    url, _, _ = deployment
+    url, _, _, _ = deployment
     status, headers, body = _get(url + "/")
     assert status == 200 and b"<html" in body.lower()
     route = headers["Set-Cookie"].split(";")[0]
@@ -59,10 +59,11 @@ def test_a_browser_gets_a_route_cookie_once_and_the_live_route_is_passed_through
     assert again["X-NN-Upstream"] == headers["X-NN-Upstream"]
     status, _, _ = _get(url + "/nn-live/no-such-session", route)
     assert status == 410  # the app's answer (a session it does not know), not nginx's 404
+    assert headers["Referrer-Policy"] == "no-referrer"  # the teacher's key never leaves in a Referer
 
 
 def test_students_through_nginx_land_on_both_processes_stay_there_and_report_to_one_class(deployment):
-    url, ports, store = deployment
+    url, ports, store, folder = deployment
     tabs = [Tab(url) for _ in range(8)]
 
     async def students():
@@ -93,3 +94,6 @@ def test_students_through_nginx_land_on_both_processes_stay_there_and_report_to_
     shown = asyncio.run(teacher()).views.get("nn_playground_class", "")
     for nick in nicknames:  # one teacher's page, on one process, sees the students of both
         assert f'data-nick="{nick}"' in shown
+    assert _get(url + f"/class?key={KEY}")[0] == 200  # the address a browser loads first
+    log = (folder / "access.log").read_text()
+    assert "GET /class" in log and KEY not in log and "key=" not in log  # the teacher's key is in no log

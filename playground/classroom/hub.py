@@ -8,6 +8,7 @@ its pages look exactly as they always did. No Streamlit here.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import os
 import threading
@@ -97,8 +98,18 @@ class Hub:
             self.error = str(e)
             with self._lock:  # kept for when the store is back, unless a newer report came meanwhile
                 self._pending = {**batch, **self._pending}
-        except Exception:  # a bug here must never stop the class's thread
+        except Exception:  # a bug here must never stop the class's thread, nor lose the others' reports
             log.exception("the class store's thread")
+            with self._lock:  # keep every record that can be written; a record JSON cannot hold is dropped
+                self._pending = {**{sid: r for sid, r in batch.items() if _writable(r)}, **self._pending}
+
+
+def _writable(record: dict) -> bool:
+    try:
+        json.dumps(record)
+        return True
+    except (TypeError, ValueError):
+        return False
 
 
 _hub: Hub | None = None

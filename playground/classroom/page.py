@@ -111,6 +111,8 @@ def default_model():
 
 @guarded
 def drawings_board() -> None:
+    """The board and its fine-tune button, refreshed together (a button outside the refresh stayed
+    disabled at "0 so far" while the drawings came in)."""
     try:
         drawings = hub().call("drawings")
     except StoreError as e:
@@ -119,7 +121,12 @@ def drawings_board() -> None:
     if not drawings:
         st.info("No drawings yet: on *Draw a digit*, a student draws, chooses the digit they meant and presses "
                 "*Send to the class board*.", icon=":material/draw:")
-        return
+    else:
+        board_ui(drawings)
+    tune_ui(drawings)
+
+
+def board_ui(drawings) -> None:
     with st.spinner("Loading the default digits model (trained once, the first time, in about a minute)…"):
         params, spec = default_model()
     meant = [d.digit for d in drawings]
@@ -134,11 +141,7 @@ def drawings_board() -> None:
     class_view(cards.board_html(drawings, got), key="class_board")
 
 
-def tune_ui() -> None:
-    try:
-        drawings = hub().call("drawings")
-    except StoreError:
-        return
+def tune_ui(drawings) -> None:
     enough = len(drawings) >= board.MIN_TUNE
     if st.button("Fine-tune a class model on these drawings", key="class_tune", disabled=not enough,
                  type="primary", icon=":material/model_training:",
@@ -183,7 +186,6 @@ def main() -> None:
         st.fragment(live_cards, run_every=REFRESH)()
     with drawings:
         st.fragment(drawings_board, run_every=BOARD_REFRESH)()
-        tune_ui()
 
 
 main()

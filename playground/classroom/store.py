@@ -103,18 +103,24 @@ class Store:
 
 
 class SQLiteStore(Store):
+    """One connection for the process, used under a lock: Streamlit runs every script and fragment
+    run in a thread of its own, so a connection per thread leaked one file handle per refresh of
+    the teacher's page. A batch is one transaction (BEGIN … COMMIT): all of it or none."""
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.where = f"the file {self.path.name} on this machine"
-        self._local = threading.local()  # one connection per thread
-        self._all: list[sqlite3.Connection] = []  # every thread's, to close them all
-        self._conn()  # fail now, in one sentence, if the file cannot be made
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        with self._lock:
+            self._conn()  # fail now, in one sentence, if the file cannot be made
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
+        """The connection (opened on first use); call with the lock held."""
+        if self._db is None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                # isolation_level=None: no transaction is opened behind our back; _do says BEGIN itself.
                 conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
                 conn.execute("PRAGMA synchronous=NORMAL")  # in WAL: a killed process loses no commit
@@ -125,18 +131,32 @@ class SQLiteStore(Store):
                     "CREATE TABLE IF NOT EXISTS control (key TEXT PRIMARY KEY, value TEXT);")
             except (sqlite3.Error, OSError) as e:
                 raise StoreError(f"The class store ({self.path}) cannot be opened: {_said(e)}.") from None
-            self._local.conn = conn
-            self._all.append(conn)
-        return conn
+            self._db = conn
+        return self._db
 
     def _do(self, sql: str, rows=(), many: bool = False):
+        return self._transaction([(sql, rows)]) if many else self._read(sql, rows)
+
+    def _read(self, sql: str, args=()):
         try:
-            conn = self._conn()
-            if many:
-                with conn:  # one transaction for the lot
-                    conn.executemany(sql, rows)
-                return None
-            return conn.execute(sql, rows).fetchall()
+            with self._lock:
+                return self._conn().execute(sql, args).fetchall()
+        except sqlite3.Error as e:
+            raise StoreError(f"The class store ({self.path.name}) cannot be used just now: {_said(e)}.") from None
+
+    def _transaction(self, statements: list[tuple[str, list]]) -> None:
+        """Each (sql, rows) with executemany, all in one transaction."""
+        try:
+            with self._lock:
+                conn = self._conn()
+                conn.execute("BEGIN IMMEDIATE")  # take the write lock now: no deadlock between two writers
+                try:
+                    for sql, rows in statements:
+                        conn.executemany(sql, rows)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
         except sqlite3.Error as e:
             raise StoreError(f"The class store ({self.path.name}) cannot be used just now: {_said(e)}.") from None
 
@@ -168,19 +188,14 @@ class SQLiteStore(Store):
         return {k: json.loads(v) for k, v in self._do("SELECT key, value FROM control")}
 
     def clear(self):
-        try:
-            with self._conn() as conn:
-                conn.execute("DELETE FROM students")
-                conn.execute("DELETE FROM drawings")
-                conn.execute("DELETE FROM control")
-        except sqlite3.Error as e:
-            raise StoreError(f"The class store ({self.path.name}) cannot be used just now: {_said(e)}.") from None
+        self._transaction([("DELETE FROM students", [()]), ("DELETE FROM drawings", [()]),
+                           ("DELETE FROM control", [()])])
 
     def close(self):
-        for conn in self._all:
-            conn.close()
-        self._all.clear()
-        self._local = threading.local()
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
 
 class RedisStore(Store):
