@@ -44,6 +44,26 @@ def _read(text: str | bytes):
     ("", "The file is empty."),
     ("\n  \n", "The file is empty."),
     ("x,y,label\n1,2,a\n3,4,b\n5,6,a\n7,,b\n", "Row 5, column 2 (y) is empty."),
+    # Found by review: a file without a header whose labels are names; NaN among names; names
+    # too long for a neuron's label or holding a control character; a quote left open.
+    ("1,2,cat\n3,4,dog\n5,6,cat\n7,8,dog\n",
+     "Row 1 is not a header: the first line must name the columns, x1,x2,label (or x,y,label)."),
+    ("x1,x2,label\n1,2,cat\n3,4,nan\n5,6,cat\n7,8,dog\n",
+     "Row 3, column 3 (label) is NaN (not a number); labels must be finite numbers or class names."),
+    ("x1,x2,label\n1,2,cat\n3,4," + "d" * 30 + "\n5,6,cat\n7,8,dog\n",
+     "Row 3, column 3 (label): a class name has at most 24 characters; this one has 30."),
+    ("x1,x2,label\n1,2,cat\n3,4,d\x1fog\n5,6,cat\n7,8,dog\n",
+     "Row 3, column 3 (label): a class name cannot hold control characters (tabs, line breaks and the like)."),
+    ('x1,x2,label\n1,2,cat\n3,4,"dog\n5,6,cat\n7,8,dog\n',
+     'Row 3 opens a quote (") that is never closed.'),
+    # The page's own first line, damaged or contradicted by the rows under it.
+    ('# nn-playground data: {"problem": "multiclass"\nx1,x2,label\n1,2,0\n3,4,1\n5,6,2\n7,8,0\n',
+     "Row 1 begins as this page's files do (# nn-playground data: …) but the rest of it cannot be read: delete "
+     "the line and the labels are read from the file itself."),
+    ('# nn-playground data: {"problem": "multiclass", "classes": 3}\nx1,x2,label\n1,2,0\n3,4,1\n5,6,7\n7,8,0\n',
+     "Row 5, column 3 (label): '7' is not one of the classes row 1 names ('0', '1', '2')."),
+    ('# nn-playground data: {"problem": "regression"}\nx1,x2,label\n1,2,0.5\n3,4,2\n5,6,0\n7,8,0\n',
+     "Row 4, column 3 (label): '2' is not a target between −1 and 1, as row 1 says the labels are."),
 ])
 def test_each_bad_file_gets_one_sentence_naming_what_and_where(text, sentence):
     with pytest.raises(CsvError) as e:
@@ -82,6 +102,8 @@ def test_labels_minus_one_one_zero_one_names_numbers_and_class_numbers():
     own, _ = _read("label,x2,x1\nsetosa,2,1\nvirginica,4,3\nversicolor,6,5\nsetosa,-6,-5\n")  # any column order
     assert own.problem == "multiclass" and own.names == ("setosa", "versicolor", "virginica")
     assert own.y.tolist() == [0, 2, 1, 0] and own.points.tolist() == [[1, 2], [3, 4], [5, 6], [-5, -6]]
+    own, _ = _read("x1,x2,label\n1,2,1\n3,4,2\n5,6,2\n7,8,1\n")  # classes numbered from 1: 1 is orange
+    assert own.problem == "classification" and own.y.tolist() == [-1, 1, 1, -1]
     own, said = _read("x1,x2,label\n1,2,0\n3,4,2\n5,6,1\n-5,-6,2\n")
     assert own.problem == "multiclass" and own.y.tolist() == [0, 2, 1, 2]
     assert said == ["The labels 0, 1, 2 are read as 3 classes."]
@@ -116,13 +138,15 @@ def test_points_are_split_in_turn_unless_the_file_says():
 
 @pytest.mark.parametrize("settings", [
     ToySettings(dataset="spiral", noise=35),
+    ToySettings(dataset="gauss", noise=50),  # its points reach past 6: they stay where they were
+    ToySettings(problem="multiclass", dataset="blobs", head="softmax_ce", classes=5, noise=30),
     ToySettings(problem="multiclass", dataset="arms", head="softmax_ce", classes=6, noise=20),
     ToySettings(problem="regression", dataset="multi_gauss", head="linear_mse", noise=10),
-], ids=["two classes", "six classes", "regression"])
+], ids=["two classes", "noisy gauss", "noisy blobs", "six classes", "regression"])
 def test_download_then_upload_gives_the_same_data(settings):
     data = ToyRun(settings).current_data()
     back, said = read_csv(write_csv(data), train_ratio=10)  # the file's split wins over the slider
-    assert back.problem == data.problem and said == [] or data.problem == "regression"
+    assert back.problem == data.problem and said == []
     assert np.array_equal(back.points, data.points) and back.points.dtype == np.float32
     assert np.array_equal(back.y, data.y) and back.y.dtype == data.y.dtype
     assert np.array_equal(back.test, data.test)
@@ -133,7 +157,41 @@ def test_named_classes_round_trip_and_the_file_is_what_it_says():
     own = OwnData("multiclass", np.array([[0.1, -5.25], [1 / 3, 2], [6, -6], [0, 1e-7]], np.float32),
                   np.array([2, 0, 1, 2], np.int32), split_in_turn(4, 50), ("bird", "cat", "dog"))
     text = write_csv(own).decode()
-    assert text.splitlines() == ["x1,x2,label,split", "0.1,-5.25,dog,train", "0.33333334,2,bird,test",
+    assert text.splitlines() == ['# nn-playground data: {"problem": "multiclass", "classes": 3, "names": ["bird", '
+                                 '"cat", "dog"]}', "x1,x2,label,split", "0.1,-5.25,dog,train", "0.33333334,2,bird,test",
                                  "6,-6,cat,train", "0,0.0000001,dog,test"]
     back, _ = read_csv(text.encode())
     assert back.names == own.names and np.array_equal(back.points, own.points) and np.array_equal(back.y, own.y)
+    # Without the page's line the same rows are read from their labels alone, as any file is.
+    alone, _ = read_csv("\n".join(text.splitlines()[1:]).encode())
+    assert alone.names == own.names and np.array_equal(alone.y, own.y)
+
+
+@pytest.mark.parametrize("own", [
+    # Drawn on a 3-class plane, one class never used: still three classes.
+    OwnData("multiclass", np.array([[0, 0], [1, 1], [2, 2], [3, 3]], np.float32), np.array([0, 2, 2, 0], np.int32),
+            split_in_turn(4, 50)),
+    # Regression targets that happen to be only -1 and 1: still regression.
+    OwnData("regression", np.array([[0, 0], [1, 1], [2, 2], [3, 3]], np.float32),
+            np.array([1, -1, -1, 1], np.float32), split_in_turn(4, 50)),
+    # A file's three named classes, and a fifth drawn with the Classes slider at 5.
+    OwnData("multiclass", np.array([[0, 0], [1, 1], [2, 2], [3, 3]], np.float32), np.array([0, 1, 2, 4], np.int32),
+            split_in_turn(4, 50), ("ant", "bee", "cat")),
+    # Two named classes, one name with a comma and quotes (csv quotes it).
+    OwnData("classification", np.array([[0, 0], [1, 1], [2, 2], [3, 3]], np.float32),
+            np.array([1, -1, -1, 1], np.float32), split_in_turn(4, 50), ('no, "never"', "yes")),
+], ids=["a class unused", "regression of ±1", "names and a drawn class", "quoted names"])
+def test_what_the_labels_alone_would_not_say_comes_back_too(own):
+    back, said = read_csv(write_csv(own))
+    assert back.problem == own.problem and said == []
+    assert np.array_equal(back.y, own.y) and back.y.dtype == own.y.dtype and np.array_equal(back.points, own.points)
+    assert back.names[:len(own.names)] == own.names
+    assert write_csv(back) == write_csv(own)
+
+
+def test_comment_lines_before_the_header_are_skipped_and_rows_keep_their_numbers():
+    own, _ = _read("# measured on Monday\n\n# by the class\nx1,x2,label\n1,2,1\n3,4,-1\n5,6,1\n7,8,-1\n")
+    assert own.n == 4
+    with pytest.raises(CsvError) as e:
+        _read("# measured on Monday\nx1,x2,label\n1,2,1\n3,x,-1\n5,6,1\n7,8,-1\n")
+    assert str(e.value) == "Row 4, column 2 (x2): 'x' is not a number."

@@ -106,6 +106,33 @@ def test_a_drawn_point_keeps_the_network_and_its_history_and_an_upload_starts_ag
     assert run.epoch == 0
 
 
+def test_a_class_drawn_beyond_a_files_named_classes_gets_a_name_everywhere():
+    """A file's ant, bee and cat; the Classes slider at 5; a point of the fifth class drawn. The
+    download raised IndexError on every render from then on, and the link dropped the names."""
+    from playground.toy.csvdata import read_csv, write_csv
+    run = ToyRun(ToySettings())
+    own, _ = read_csv(b"x1,x2,label\n1,1,ant\n2,2,bee\n3,3,cat\n4,4,ant\n")
+    run.set_own(own, keep_network=False)
+    run.apply(run.settings.changed(classes=5))
+    run.set_own(add_point(run.own, -1, -1, 4, 50))
+    assert run.class_names() == ["ant", "bee", "cat", "class 4", "class 5"]
+    assert read_csv(write_csv(run.current_data()))[0].y.tolist() == [0, 1, 2, 0, 4]
+    assert decode(run.settings.points).names == ("ant", "bee", "cat", "class 4", "class 5")
+
+
+def test_two_named_classes_say_which_is_orange_and_which_blue():
+    from playground.toy.csvdata import read_csv
+    from playground.toy.owndata_ui import _tool_label
+    from playground.toy.session import ToySession
+    run = ToyRun(ToySettings())
+    run.set_own(read_csv(b"x1,x2,label\n1,1,dog\n2,2,cat\n3,3,dog\n4,4,cat\n")[0], keep_network=False)
+    assert run.own.y.tolist() == [1, -1, 1, -1]  # names in alphabetical order: cat is -1 (orange), dog +1 (blue)
+    html = ToySession(run).html()
+    legend = html[html.index("nn-legend"):]
+    assert legend.index("#f59322") < legend.index("cat") < legend.index("#0877bd") < legend.index("dog")
+    assert [_tool_label(run)(t) for t in (1, -1)] == ["dog (blue)", "cat (orange)"]
+
+
 def test_switching_problem_type_keeps_each_types_own_points():
     run = ToyRun(ToySettings())
     run.set_own(_random_own("classification", 12))

@@ -34,6 +34,16 @@ def test_without_noise_labels_follow_the_rule(name):
     assert np.array_equal(y > 0, rule)
 
 
+@pytest.mark.parametrize("name,f", [("sine", lambda x: 3 * np.sin(x)), ("cubic", lambda x: x ** 3 / 20),
+                                    ("abs", lambda x: np.abs(x) - 2.5)])
+def test_without_noise_the_curves_label_points_above_them_blue(name, f):
+    """TF Playground #252: points above y = f(x) are +1, below −1 (the curve written out here)."""
+    d = make_toy_data(name, 0.0, 0.9, 1)
+    p, y = d.points_train, d.y_train
+    assert np.array_equal(y > 0, p[:, 1] >= f(p[:, 0]))
+    assert 0.25 < (y > 0).mean() < 0.75
+
+
 def test_noise_flips_labels_near_the_boundary():
     clean = make_toy_data("circle", 0.0, 0.9, 2)
     noisy = make_toy_data("circle", 0.5, 0.9, 2)

@@ -94,7 +94,12 @@ CONFUSION_CSS = (
 )
 
 
+TWO_HEX = ["#f59322", "#0877bd"]  # two classes: TF Playground's orange (-1) and blue (+1)
+
+
 def legend_html(names: list[str]) -> str:
+    """Which colour is which class: 3 to 6 classes in the palette, two in orange and blue."""
+    colours = TWO_HEX if len(names) == 2 else CLASS_HEX
     return "<div class='nn-legend'>" + "".join(
-        f"<span><span class='sw' style='background:{CLASS_HEX[i]}'></span>{html.escape(n)}</span>"
+        f"<span><span class='sw' style='background:{colours[i]}'></span>{html.escape(n)}</span>"
         for i, n in enumerate(names)) + "</div>"

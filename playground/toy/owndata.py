@@ -63,6 +63,8 @@ def add_point(own: OwnData, x: float, y: float, label, train_ratio: int) -> OwnD
     """``own`` with one more point at (x, y) (clipped to the plane), split by ``next_is_test``."""
     p = np.clip(np.array([[x, y]], np.float32), -DOMAIN, DOMAIN)
     test = next_is_test(int(own.test.sum()), own.n, train_ratio)
+    if own.problem == "multiclass" and own.names and int(label) >= len(own.names):  # a class the file did not name
+        own = own._replace(names=all_names(own.names, int(label) + 1))
     return own._replace(points=np.concatenate([own.points, p]),
                         y=np.concatenate([own.y, np.array([label], own.y.dtype)]),
                         test=np.append(own.test, test))
@@ -78,6 +80,15 @@ def erase_near(own: OwnData, x: float, y: float, radius: float = 0.6) -> OwnData
         return own
     keep = np.arange(own.n) != i
     return own._replace(points=own.points[keep], y=own.y[keep], test=own.test[keep])
+
+
+def all_names(names: tuple[str, ...], k: int) -> tuple[str, ...]:
+    """``k`` names for the classes: a file's own names, then "class 4" … for any class beyond them
+    (the Classes slider may add classes to a file's named ones)."""
+    taken = set(names)
+    extra = [f"class {i + 1}" for i in range(len(names), k)]
+    extra = [n if n not in taken else f"{n} (new)" for n in extra]
+    return tuple(names[:k]) + tuple(extra)
 
 
 def n_classes(own: OwnData) -> int:

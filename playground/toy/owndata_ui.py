@@ -40,7 +40,10 @@ def _tool_label(run):
             return "Eraser"
         if t == "value":
             return "A value"
-        return BINARY_TOOLS[t] if run.settings.problem == "classification" else names[t]
+        if run.settings.problem == "classification":
+            two = run.two_names()  # a file's names: "cat (orange)"
+            return f"{two[t > 0]} ({BINARY_TOOLS[t].lower()})" if two else BINARY_TOOLS[t]
+        return names[t]
     return label
 
 

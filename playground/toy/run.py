@@ -18,7 +18,8 @@ from engine.train import Data, HParams, TrainConfig, evaluate_jit, make_hparams
 from playground.shared.fields import SettingsError
 from playground.shared.run import Run
 from playground.toy.classes import confusion
-from playground.toy.owndata import MAX_LINK_POINTS, OWN, OwnData, decode, empty, encode, n_classes, resplit
+from playground.toy.owndata import MAX_LINK_POINTS, OWN, OwnData, all_names, decode, empty, encode, n_classes, \
+    resplit
 from playground.toy.settings import DATA_FIELDS, LABELS, NETWORK_FIELDS, ToySettings, head_for
 
 GRID = 100  # the decision map's resolution
@@ -181,9 +182,12 @@ class ToyRun(Run):
         """The classes' names: from your file if it named them, else "class 1" … (3 to 6 classes)."""
         k = self.settings.n_classes
         own = self.own if self.settings.dataset == OWN else None
-        if own is not None and len(own.names) >= k:
-            return list(own.names[:k])
-        return [f"class {i + 1}" for i in range(k)]
+        return list(all_names(own.names if own is not None else (), k))
+
+    def two_names(self) -> tuple[str, ...]:
+        """A file's names for two classes (orange's, then blue's), or () when they have none."""
+        own = self.own if self.settings.dataset == OWN and self.settings.problem == "classification" else None
+        return own.names if own is not None and len(own.names) == 2 else ()
 
     def confusion(self, params=None) -> tuple[str, np.ndarray]:
         """(which points, (k, k) counts: true class × the class the network chose), on the test

@@ -116,6 +116,8 @@ class ToySession:
             which, counts = run.confusion(params)
             out_map += classes.legend_html(names)
             matrix = classes.confusion_html(counts, names, which)
+        elif two := run.two_names():  # a file's two named classes: which is orange and which blue
+            out_map += classes.legend_html(list(two))
         speed = f"{rate:,.0f} epochs per second" if self.training else "Paused"
         # What "How it learns" shows goes under the network, where the two are seen together; the
         # numbers too, so that on a projector's 1024×768 the network, the numbers, the loss and the
