@@ -50,8 +50,9 @@ def _compare_chunk(states: TrainState, data: Data, hps: HParams, alive: jax.Arra
     # train.py's _train_chunk, vmapped, with one difference: with ``shared_order`` the shuffling key
     # stays one key, not one per run (vmapping _train_chunk itself would batch it, since a run that
     # diverges keeps its own), and the data are shuffled once per epoch for every run: the
-    # costliest part of a step for a toy network. The divergence rule is train.py's, word for word;
-    # tests/test_compare.py checks a diverging run against train_chunk alone.
+    # costliest part of a step for a toy network. The divergence rule is train.py's for data without
+    # padding and with test points (Compare trains on generated sets only: no w_train, no empty test
+    # set); tests/test_compare.py checks a diverging run against train_chunk alone.
     spec = config.spec
     zeros = jnp.zeros((data.x_train.shape[0], spec.n_out), jnp.float32)
     trivial = HEADS[spec.head].loss(zeros, data.y_train).mean()
@@ -108,4 +109,5 @@ def _output_maps(params: Params, spec: MLPSpec, x: jax.Array) -> jax.Array:
 
 output_maps = jax.jit(_output_maps, static_argnums=1)
 output_maps.__doc__ = """Each run's output at the points ``x`` (N, n_in): (R, N) for stacked
-``params`` (the head's output: in [-1, 1] for binary classification and regression)."""
+``params`` (the head's output: in [-1, 1] for binary classification and regression), or (R, N, k)
+class probabilities for k classes."""

@@ -85,3 +85,21 @@ def test_choosing_what_varies_changes_the_runs_and_the_link_carries_it(page, ser
     pause(other)
     other.screenshot(path=str(SHOTS / "compare-1024x768.png"))
     other.close()
+
+
+def test_a_three_by_three_grid_of_five_classes_trains_and_every_label_shows_both_values(page, server):
+    open_compare(page, server, "problem=multiclass&dataset=blobs&head=softmax_ce&classes=5&hidden=6"
+                               "&vary=learning_rate&vary2=seed&speed=20")
+    labels = page.locator(".nn-run .lab")
+    assert labels.count() == 9
+    assert labels.first.inner_text().strip() == "rate 0.003 · seed 0"
+    for k in range(9):  # each label whole on the page: wrapped, never cut off with "…"
+        box = labels.nth(k).evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert box[0] <= box[1], (k, box)
+    page.get_by_role("button", name="Play").click()
+    assert wait_for(lambda: epoch(page) > 100, timeout=90)
+    pause(page)
+    page.screenshot(path=str(SHOTS / "compare-grid-classes-1280x800.png"))
+    page.set_viewport_size({"width": 1024, "height": 768})
+    time.sleep(0.8)
+    page.screenshot(path=str(SHOTS / "compare-grid-classes-1024x768.png"))

@@ -61,6 +61,22 @@ def test_each_run_in_the_batch_equals_the_same_run_trained_alone(vary):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("vary", ["learning_rate", "seed"])
+def test_five_classes_in_the_batch_equal_each_run_trained_alone(vary):
+    """The toy lab's 3 to 6 classes (softmax, cross-entropy) compare as two classes do."""
+    s = CompareSettings(problem="multiclass", dataset="blobs", head="softmax_ce", classes=5, hidden=(6,),
+                        vary=vary, values=tuple(CASES[vary].split(",")))
+    run = CompareRun(s)
+    assert run.train(EPOCHS) == EPOCHS
+    for i, lane in enumerate(run.lanes):
+        state, m = alone(s, lane.values, EPOCHS)
+        m = jax.device_get(m)
+        for k in ("train_loss", "test_loss", "test_acc"):
+            np.testing.assert_allclose(lane.history.series(k)[1:], m[k], **TOL, err_msg=f"{vary} run {i} {k}")
+    maps = run.maps()
+    assert maps[0].shape[2:] == (5,) and np.allclose(maps[0].sum(-1), 1, atol=1e-5)  # probabilities per point
+
+
 @pytest.mark.parametrize("vary", ["learning_rate", "reg_rate", "momentum", "activation"])
 def test_a_hyperparameter_run_is_the_toy_lab_run_of_that_value(vary):
     """Where only a hyperparameter or the activation varies, run i is exactly what the toy lab trains

@@ -56,6 +56,16 @@ def test_a_link_sets_the_comparison_and_the_page_writes_it_back():
     assert "&lt; 0.05" in html
 
 
+def test_several_classes_from_a_link_train_and_show_their_maps():
+    at = open_page("compare", problem="multiclass", dataset="arms", head="softmax_ce", classes="4", hidden="6")
+    assert not at.exception and maps(view(at)) == 9
+    at.button(key="step").click().run()
+    assert not at.exception and epoch(at) == 1
+    assert "the colour of the class it chooses" in " ".join(c.value for c in at.caption)
+    assert at.query_params["classes"] == "4" and at.query_params["problem"] == "multiclass"
+    assert not any("Show test data" == t.label for t in at.toggle)  # the small maps show training points only
+
+
 def test_a_grid_of_two_settings():
     at = open_page("compare", vary="learning_rate", values="0.01,0.1,1", vary2="seed", values2="0,1,2")
     html = view(at)
@@ -130,6 +140,19 @@ def test_a_small_map_draws_each_point_where_it_lies_in_its_labels_colour():
     assert (px[0, 0] == LUT[255]).all() and (px[1, 1] == LUT[255]).all()  # top left: +1, blue
     assert (px[-1, -1] == LUT[0]).all()  # bottom right: -1, orange
     assert (px[50, 50] == MAP_LUT[127]).all()  # elsewhere the map
+
+
+def test_a_small_map_of_several_classes_takes_the_winning_class_colour_and_its_points_theirs():
+    from playground.toy.classes import CLASS_RGB
+    probs = np.zeros((50, 50, 3), np.float32)
+    probs[:, :25] = [1, 0, 0]  # left half: surely class 1
+    probs[:, 25:] = [0, 0, 1]  # right half: surely class 3
+    px = _pixels(small_map_uri(probs, np.array([[-5.99, 5.99]]), np.array([1])))
+    assert (px[0, 0] == CLASS_RGB[1]).all()  # the point, in its class's colour
+    # Sure of its class (confidence 1): the class's colour mixed with white, at the map's strength.
+    from playground.toy.classes import MAP_STRENGTH
+    full = lambda c: np.rint(255 - (255 - CLASS_RGB[c].astype(np.float32)) * MAP_STRENGTH)
+    assert (px[60, 10] == full(0)).all() and (px[60, 90] == full(2)).all()
 
 
 def test_the_loss_chart_is_a_log_scale():

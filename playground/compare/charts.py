@@ -13,6 +13,7 @@ import numpy as np
 
 from playground.shared.png import FONT, LUT, MAP_LUT, downsample, png_bytes
 from playground.toy.charts import SVG_CSS, _fmt, _ticks
+from playground.toy.classes import CLASS_RGB, class_map_rgb
 
 # Tableau's ten categorical colours without its grey: told apart by most eyes, and none is the
 # maps' own orange or blue.
@@ -34,12 +35,15 @@ def small_map_uri(out: np.ndarray, points, y, *, discretise=False, regression=Fa
     """A run's output over the plane as a PNG with its training points drawn into it (2×2 pixels each,
     in the full colour of their label): a ninth of the bytes that the points cost as SVG shapes, which
     nine maps would send with every frame."""
-    rgb = MAP_LUT[_levels(out, discretise and not regression)].repeat(SCALE, 0).repeat(SCALE, 1)  # (H, W, 3)
+    multi = out.ndim == 3  # (H, W, k) class probabilities: the toy lab's map by winning class
+    base = class_map_rgb(out, discretise) if multi else MAP_LUT[_levels(out, discretise and not regression)]
+    rgb = base.repeat(SCALE, 0).repeat(SCALE, 1)  # (H, W, 3)
     side = rgb.shape[0]
     p = np.asarray(points, np.float32)
     col = np.clip(((p[:, 0] + domain) / (2 * domain) * side).astype(int), 0, side - 2)
     row = np.clip(((domain - p[:, 1]) / (2 * domain) * side).astype(int), 0, side - 2)
-    shade = LUT[_levels(np.clip(y, -1, 1) if regression else np.sign(y), False)]  # (N, 3)
+    shade = (CLASS_RGB[np.asarray(y, int)].astype(np.uint8) if multi
+             else LUT[_levels(np.clip(y, -1, 1) if regression else np.sign(y), False)])  # (N, 3)
     for dr in (0, 1):
         for dc in (0, 1):
             rgb[row + dr, col + dc] = shade
@@ -61,7 +65,8 @@ def maps_html(maps: list[np.ndarray], labels: list[str], toy, *, best: int | Non
         cls = "nn-run" + (" best" if i == best else "") + (" gone" if i in diverged else "")
         star = ' <span class="star" title="The lowest test loss now">★ best</span>' if i == best else ""
         note = f'<div class="why">{html.escape(diverged[i])}</div>' if i in diverged else ""
-        cells.append(f'<div class="{cls}" data-run="{i}"><div class="lab"><i style="background:{COLOURS[i]}"></i>'
+        cells.append(f'<div class="{cls}" data-run="{i}"><div class="lab" title="{html.escape(label)}">'
+                     f'<i style="background:{COLOURS[i]}"></i>'
                      f'{html.escape(label)}{star}</div><div class="pic">'
                      f'{small_map_svg(m, toy.points_train, toy.y_train, discretise=discretise, regression=regression)}'
                      f'{note}</div></div>')
@@ -150,7 +155,8 @@ COMPARE_CSS = (
     ".nn-compare{display:flex;gap:18px;align-items:flex-start;flex-wrap:wrap}"
     ".nn-compare>.nn-cl{flex:0 1 340px;min-width:0}.nn-compare>.nn-cr{flex:1 1 340px;min-width:0;max-width:640px}"
     ".nn-runs{display:grid;gap:4px}.nn-run{border:2px solid transparent;border-radius:5px;padding:2px}"
-    ".nn-run .lab{font:15px " + FONT + ";color:#333;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}"
+    # A grid's label ("rate 0.003 · seed 2") wraps onto a second line rather than lose its second value.
+    ".nn-run .lab{font:15px " + FONT + ";color:#333;line-height:1.2;overflow-wrap:anywhere}"
     f".nn-run .lab i,.nn-legend i,.nn-table i{{{SWATCH}}}"
     ".nn-run.best{border-color:#1a7f37;background:#f0faf2}.nn-run .star{color:#1a7f37;font-weight:600}"
     ".nn-run .pic{position:relative;line-height:0}.nn-run.gone svg{opacity:.35}"

@@ -23,6 +23,8 @@ from playground.shared.pagestate import enter, seed
 from playground.toy.ui import advanced_ui, data_ui, network_ui, toolbar_ui, widget_values as toy_widget_values
 
 FRAME_SECONDS = 0.05
+SEED_HELP = ("Fixes every run's starting weights (unless the weight seed is what varies) and the order the "
+             "training points are seen in (unless the batch order seed varies); Reset keeps it")
 live_view = make_view("nn_playground_compare", COMPARE_CSS)
 
 
@@ -216,14 +218,14 @@ def page(session: CompareSession) -> None:
     shared = replace(teacher, locked=teacher.locked | {values["vary"], values["vary2"]})
     with st.sidebar:
         st.subheader("More settings")
-        values.update(advanced_ui(shared, st.session_state.problem))
+        values.update(advanced_ui(shared, st.session_state.problem, seed_help=SEED_HELP))
     with st.container(key="compare_toolbar"):
         play_slot, more = toolbar(session, shared)
     values.update(more)
     data_col, main_col = st.columns([1, 4.6], gap="medium")
     with data_col:
         st.markdown("**Data**")
-        values.update(data_ui(teacher))
+        values.update(data_ui(teacher, show_test=False))  # the small maps show the training points only
     with main_col:
         # The runs come first, where the eye goes; the network's shape under them. Both are drawn
         # once the settings are applied, so that the view shows what the widgets say.
@@ -247,8 +249,10 @@ def page(session: CompareSession) -> None:
             ticking = session.training and not session.streams()
             st.fragment(live_frame, run_every=FRAME_SECONDS if ticking else None)()
             if teacher.explain:
-                st.caption("Each square is one run's output over the plane (blue positive, orange negative) with "
-                           "its training points; its colour is its curve's in the chart. A run whose loss blows up "
+                colours = ("the colour of the class it chooses, paler where it is less sure"
+                           if s.problem == "multiclass" else "blue positive, orange negative")
+                st.caption(f"Each square is one run's output over the plane ({colours}) with its training points; "
+                           "the swatch by its name is its curve's colour in the chart. A run whose loss blows up "
                            "is marked and stops alone; ★ marks the run with the lowest test loss now.")
     sync_url("compare", run.settings.to_query() | teacher.to_query())
 

@@ -53,7 +53,7 @@ class CompareRun:
 
     def _new_data(self) -> None:
         s = self.settings
-        self.toy: ToyData = make_toy_data(s.dataset, s.noise / 100, s.train_ratio / 100, s.data_seed)
+        self.toy: ToyData = make_toy_data(s.dataset, s.noise / 100, s.train_ratio / 100, s.data_seed, s.classes)
         f = s.features
         self.data = Data(jnp.asarray(features(self.toy.points_train, f)), jnp.asarray(self.toy.y_train),
                          jnp.asarray(features(self.toy.points_test, f)), jnp.asarray(self.toy.y_test))
@@ -68,7 +68,7 @@ class CompareRun:
         if not changed:
             return None
         if any(getattr(old, n) != getattr(s, n) for n in ("problem", "dataset", "noise", "train_ratio",
-                                                           "data_seed", "features")):
+                                                           "data_seed", "features", "classes")):
             self._new_data()
         self.reset()
         return "The comparison changed: every run starts again from epoch 0."
@@ -135,12 +135,13 @@ class CompareRun:
         return unstack(g.states.params, g.runs.index(i))
 
     def maps(self) -> list[np.ndarray]:
-        """Each run's output over the GRID×GRID plane, in run order."""
+        """Each run's output over the GRID×GRID plane, in run order: (GRID, GRID), or (GRID, GRID, k)
+        class probabilities for k classes."""
         out: list = [None] * len(self.lanes)
         for g in self.groups:
             values = jax.device_get(output_maps(g.states.params, g.config.spec, self.grid_features))
             for r, i in enumerate(g.runs):
-                out[i] = values[r].reshape(GRID, GRID)
+                out[i] = values[r].reshape(GRID, GRID, *values.shape[2:])
         return out
 
     def reached(self, i: int, target: float) -> int | None:

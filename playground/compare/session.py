@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from engine.optim import OPTIMISERS
 from playground.compare import charts
 from playground.compare.run import DIVERGED, CompareRun
 from playground.compare.settings import VARIED
@@ -124,6 +125,9 @@ def needs_sentence(settings) -> str:
         said.append("momentum needs an optimiser that uses it, so these runs use SGD + momentum")
     if "regularisation" in n:
         said.append("a regularisation rate needs a regularisation, so these runs use L2")
+    if "momentum" in dict(settings.axes()) and settings.optimiser in ("adam", "adamw"):
+        said.append(f"with {OPTIMISERS[settings.optimiser].label} the momentum is β₁, how slowly its average of "
+                    f"the gradients forgets")
     text = "; ".join(said)
     return text[:1].upper() + text[1:] + "." if said else ""
 

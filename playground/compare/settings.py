@@ -97,9 +97,8 @@ class CompareSettings(ToySettings):
 
     def _check(self):
         super()._check()
-        if self.problem not in ("classification", "regression") or self.dataset not in DATASETS:
-            raise SettingsError("Compare trains on the generated two-class and regression data sets (not yet on "
-                                "several classes or your own points)")
+        if self.dataset not in DATASETS:
+            raise SettingsError("Compare trains on the generated data sets, not on your own points")
         if self.vary2 == self.vary:
             raise SettingsError(f"vary2 must differ from vary; both are {self.vary!r}")
         axes = self.axes()

@@ -118,11 +118,11 @@ def _choose_data(name: str) -> None:
     st.session_state.dataset = name
 
 
-def data_ui(teacher: Teacher, own_ui=None) -> dict:
-    """The data column: problem, data set (``own_ui()`` draws your own data's controls under it),
-    classes, noise, split, batch size, Regenerate, view toggles."""
-    # Your own data and 3 to 6 classes where the page offers them (the toy lab; not Compare).
-    problems = list(PROBLEMS) if own_ui else [p for p in PROBLEMS if p != "multiclass"]
+def data_ui(teacher: Teacher, own_ui=None, show_test: bool = True) -> dict:
+    """The data column: problem, data set (``own_ui()`` draws your own data's controls under it;
+    without it, no "Your data"), classes, noise, split, batch size, Regenerate, view toggles
+    (``show_test``: whether the page can show test points)."""
+    problems = list(PROBLEMS)
     problem = st.radio("Problem type", problems, format_func=PROBLEMS.get, key="problem", horizontal=True,
                        disabled=teacher.locks("problem"), on_change=_problem_changed, label_visibility="collapsed")
     names = [n for n, d in DATASETS.items() if d.problem == problem] + ([OWN] if own_ui else [])
@@ -140,8 +140,10 @@ def data_ui(teacher: Teacher, own_ui=None) -> dict:
     st.button("Regenerate", icon=":material/refresh:", on_click=_regenerate, help="New data from the next data seed, same network",
               use_container_width=True, key="regenerate",
               disabled=own or teacher.locks("regenerate") or teacher.locks("data_seed"))
-    values["show_test"] = st.toggle("Show test data", key="show_test", disabled=teacher.locks("show_test"),
-                                    help="Draw the test points on the output map too (outlined). " + explain("test data"))
+    if show_test:
+        values["show_test"] = st.toggle("Show test data", key="show_test", disabled=teacher.locks("show_test"),
+                                        help="Draw the test points on the output map too (outlined). "
+                                             + explain("test data"))
     values["discretise"] = st.toggle("Discretise output", key="discretise", disabled=teacher.locks("discretise"),
                                      help=explain("discretise"))
     return values
@@ -173,7 +175,10 @@ def toolbar_ui(teacher: Teacher) -> dict:
     return values
 
 
-def advanced_ui(teacher: Teacher, problem: str) -> dict:
+SEED_HELP = "Fixes the starting weights and the shuffling; Reset moves it on by one"
+
+
+def advanced_ui(teacher: Teacher, problem: str, seed_help: str = SEED_HELP) -> dict:
     """Sidebar: what TF Playground does not have, and the seeds. Settings whose widget is not
     shown (momentum for plain SGD, say) are not in the result: they keep their values."""
     values = dict(head=_choose("Output and loss", "head", HEADS, lambda h: HEADS[h].label, teacher,
@@ -197,7 +202,7 @@ def advanced_ui(teacher: Teacher, problem: str) -> dict:
     a, b = st.columns(2)
     seed = FIELDS["seed"]
     values["seed"] = a.number_input("Weight seed", seed.lo, seed.hi, key="seed", disabled=teacher.locks("seed"),
-                                    help="Fixes the starting weights and the shuffling; Reset moves it on by one")
+                                    help=seed_help)
     values["data_seed"] = b.number_input("Data seed", seed.lo, seed.hi, key="data_seed",
                                          disabled=teacher.locks("data_seed"), help="Fixes the data; Regenerate adds one")
     return values
