@@ -127,3 +127,14 @@ def test_the_bias_control_on_the_page_and_the_per_class_bars():
     run = at.session_state.digits.run
     assert run.epoch == 0 and run.settings.bias is None and (run.digits.y_train == 3).sum() == run.train_counts[3]
     assert "bias_keep" not in at.query_params
+
+
+def test_the_digits_own_accuracy_counts_its_validation_examples_answered_right():
+    """Lesson 17's goal: of the validation 5s, the share the network answers as 5 (counted here
+    from the predictions, not from the confusion matrix the run builds)."""
+    run = DigitsRun(DigitsSettings(bias_digit=5, bias_keep=2, epochs=2, hidden=(16,)))
+    run.train(2)
+    _, pred = run.predictions()
+    fives = run.digits.y_val == run.classes.index(5)
+    assert run.digit_accuracy() == pytest.approx(float((pred[fives] == run.classes.index(5)).mean()))
+    assert np.isnan(DigitsRun(DigitsSettings(epochs=1, hidden=(16,))).digit_accuracy())  # no biased digit

@@ -220,3 +220,30 @@ def test_a_cancelled_run_is_said_on_the_sizes_every_model_reached():
     e.results = [r for r in e.results if r.model == X.NETWORK]  # cancelled before any classical model ran
     assert words.summary(e) == [words.cost_sentence(e)] and "against" not in words.cost_sentence(e)
     assert words.cost_sentence(e).endswith("more).")
+
+
+SHARED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "mnist"
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="the official MNIST test set is not beside the project")
+def test_with_full_mnist_cached_the_pool_holds_out_its_official_test_digits(monkeypatch, tmp_path):
+    """Full MNIST's path, with the official test set standing in for it (8,000 of its digits as the
+    training set, 2,000 as the test set): the pool trains on the first, balanced, and holds out
+    2,000 of the second; the cache check wants all four files, intact."""
+    from engine import digits_data as dd
+    x, y = dd.load_mnist_test(SHARED)
+    monkeypatch.setattr(dd, "load_full_mnist", lambda: dd.Digits(x[:8_000], y[:8_000], x[8_000:], y[8_000:], 28))
+    p = X.digits_pool(3, full=True)
+    assert len(p.y) == 8_000 and len(p.y_held) == 2_000 and p.what.startswith("full MNIST")
+    assert rows(p.x) == rows(x[:8_000]) and rows(p.x_held) == rows(x[8_000:])  # trains on one, scored on the other
+    counts = np.bincount(p.y[:50], minlength=10)
+    assert counts.min() == counts.max() == 5
+    assert X.sizes_for(len(p.y), 60_000) == [50, 100, 300, 1_000, 3_000, 5_000, 8_000]
+    # Only the test set's two files in the cache: not full MNIST (nothing is downloaded to find out).
+    import shutil
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        shutil.copy(SHARED / name, tmp_path / name)
+    assert not X.full_mnist_cached(tmp_path)
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(b"not the file")
+    (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"not the file")
+    assert not X.full_mnist_cached(tmp_path)

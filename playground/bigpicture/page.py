@@ -230,7 +230,8 @@ def prob(p: float) -> str:
     return "over 99.9 %" if p > 0.999 else "under 0.1 %" if p < 0.001 else f"{p * 100:.1f} %"
 
 
-def why_view(session: BigPictureSession, s: BigPictureSettings) -> Explanation | None:
+def why_view(session: BigPictureSession, s: BigPictureSettings) -> tuple[Explanation, int | None]:
+    """The three maps for the chosen digit; returns them and what the digit really is (None for a drawing)."""
     tuned = "draw_model" in st.session_state  # fine-tuned on Draw a digit ("Teach it")
     if session.teacher.explain:
         st.caption("A network is a black box of weights: these maps ask it which pixels its answer depends on. "
@@ -240,13 +241,15 @@ def why_view(session: BigPictureSession, s: BigPictureSettings) -> Explanation |
     values = why_controls(session, s, drawn)
     session.settings = s = s.changed(**values)
     params, spec, temperature = st.session_state["draw_model"] if tuned else default_model()
+    truth = None
     if s.which == "drawn" and drawn is not None:
         image, what = drawn, "your drawing"
     else:
         if s.which == "drawn":
             st.info("Nothing drawn yet on **Draw a digit**: here is a validation digit instead.", icon=":material/draw:")
         x, y = validation_digits()
-        image, what = x[s.number].reshape(28, 28), f"validation digit #{s.number} (a {int(y[s.number])})"
+        truth = int(y[s.number])
+        image, what = x[s.number].reshape(28, 28), f"validation digit #{s.number} (a {truth})"
     e = explain(params, spec, image, s.other, temperature)
     left, right = st.columns([3, 1.1])
     with right:
@@ -255,7 +258,7 @@ def why_view(session: BigPictureSession, s: BigPictureSettings) -> Explanation |
                         config={"displayModeBar": False})
     with left:
         maps(e, session.teacher.explain)
-    return e
+    return e, truth
 
 
 # --- the page --------------------------------------------------------------------------------------
@@ -286,11 +289,11 @@ def main() -> None:
     goal_slot = st.empty()
     if view == "experiment":
         experiment_view(session, s)
-        e = None
+        e, truth = None, None
     else:
-        e = why_view(session, s)
+        e, truth = why_view(session, s)
     with goal_slot.container():
-        goal(session, page_ui(view, e, session.done))
+        goal(session, page_ui(view, e, session.done, truth))
     sync_url(PAGE, session.settings.to_query() | teacher.to_query())
 
 

@@ -72,12 +72,15 @@ def top_patch(drop: np.ndarray, patch: int = 4) -> tuple[int, int]:
     return int(r) * patch, int(c) * patch
 
 
-def page_ui(view: str, e: Explanation | None, done: set[str]) -> dict[str, str]:
+def page_ui(view: str, e: Explanation | None, done: set[str], truth: int | None = None) -> dict[str, str]:
     """What the page shows, as a lesson's goal reads it (``catalogue.Goal.shows``): the view, the
-    answer and the class it is compared with, and which experiments have run to the end."""
+    answer and the class it is compared with, the digit a validation digit really is (``truth``;
+    none for a drawing), and which experiments have run to the end."""
     ui = {"view": view, **{d: "done" for d in done}}
     if e is not None and view == "why":
         ui.update(answer=str(e.answer), other=str(e.other))
+        if truth is not None:
+            ui["truth"] = str(truth)
     return ui
 
 
@@ -91,6 +94,7 @@ def headless_ui(settings: BigPictureSettings, run: tuple[str, ...] = ()) -> dict
     if settings.view == "why":
         from engine.default_model import load_or_train_default
         m = load_or_train_default()
-        x, _ = validation_digits()
+        x, y = validation_digits()
         e = explain(m.params, m.spec, x[settings.number].reshape(28, 28), settings.other, m.temperature)
+        return page_ui(settings.view, e, done, int(y[settings.number]))
     return page_ui(settings.view, e, done)

@@ -231,9 +231,12 @@ def goal(session: DigitsSession) -> None:
     lesson, run = lessons.find(session.teacher.lesson), session.run
     if lesson is None:
         return
-    if session.goal is None and lessons.goal_met(lesson.goal, run.settings.to_query(full=True), run.history):
+    now = {"digit_acc": run.digit_accuracy()} if lesson.goal.metric == "digit_acc" else {}
+    if session.goal is None and lessons.goal_met(lesson.goal, run.settings.to_query(full=True), run.history, now=now):
         session.goal = run.epoch
-    st.html(lessons.goal_html(lesson, session.goal, run.history.last(lesson.goal.metric))
+    metric = lesson.goal.metric
+    current = now[metric] if metric in now else run.history.last(metric)
+    st.html(lessons.goal_html(lesson, session.goal, current)
             .replace('class="nn-goal"', 'class="nn-goal" style="font-size:15px;background:#eef6fc;border-left:'
                      '4px solid #0877bd;padding:6px 10px;border-radius:4px"'))
 

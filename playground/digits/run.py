@@ -100,6 +100,14 @@ class DigitsRun(Run):
         """The digits it learns: output neuron k (and label k) stands for ``classes[k]``."""
         return self.settings.classes
 
+    def digit_accuracy(self) -> float:
+        """With a biased training set: the share of its digit's validation examples answered right
+        (NaN without one)."""
+        if self.settings.bias is None:
+            return float("nan")
+        row = self.confusion()[self.classes.index(self.settings.bias_digit)]
+        return float(row[self.classes.index(self.settings.bias_digit)] / max(row.sum(), 1))
+
     def bias_counts(self) -> tuple[int, int, int] | None:
         """With a biased training set: (the digit, its training examples kept, how many it had)."""
         if self.settings.bias is None:

@@ -19,8 +19,12 @@ METRIC_LABELS = {"train_loss": "training loss", "test_loss": "test loss", "train
 # The digits lab holds validation digits where the toy lab holds test points (the engine calls
 # both "test"; a digits source's own test set is only scored after training).
 PAGE_METRIC_LABELS = {"toy": METRIC_LABELS,
-                      "digits": {**METRIC_LABELS, "test_loss": "validation loss", "test_acc": "validation accuracy"}}
+                      "digits": {**METRIC_LABELS, "test_loss": "validation loss", "test_acc": "validation accuracy",
+                                 "digit_acc": "right answers on that digit's validation examples"}}
 PAGE_METRIC_LABELS["compare"] = METRIC_LABELS
+# Measured now rather than kept per epoch: the digits lab's right answers on the digit its biased
+# training set is short of (``DigitsRun.digit_accuracy``).
+NOW_METRICS = {"digit_acc": "digits"}
 
 
 class LessonError(ValueError):
@@ -93,8 +97,11 @@ def parse_lesson(lesson_id: str, text: str) -> Lesson:
         raise LessonError(f"lesson {lesson_id!r}: the goal needs a metric (or a step of the step-through)")
     if (lesson.page == "bigpicture") != bool(goal.shows):
         raise LessonError(f"lesson {lesson_id!r}: a goal on the big-picture page is what it shows (and only there)")
-    if goal.metric is not None and (goal.metric not in METRIC_LABELS or (goal.below is None) == (goal.above is None)):
-        raise LessonError(f"lesson {lesson_id!r}: the goal needs a metric and exactly one of below/above")
+    if goal.metric is not None and (goal.metric not in PAGE_METRIC_LABELS.get(lesson.page, METRIC_LABELS)
+                                    or (goal.below is None) == (goal.above is None)):
+        raise LessonError(f"lesson {lesson_id!r}: the goal needs a metric of its page and exactly one of below/above")
+    if goal.metric in NOW_METRICS and goal.max_epoch is not None:
+        raise LessonError(f"lesson {lesson_id!r}: {goal.metric} is measured now, so it takes no max_epoch")
     _check_learning(lesson)
     return lesson
 
@@ -134,7 +141,8 @@ def find(lesson_id: str | None) -> Lesson | None:
     return next((les for les in load_lessons() if les.id == lesson_id), None)
 
 
-def goal_epoch(goal: Goal, settings_query: dict[str, str], history, ui: dict[str, str] | None = None) -> int | None:
+def goal_epoch(goal: Goal, settings_query: dict[str, str], history, ui: dict[str, str] | None = None,
+               now: dict[str, float] | None = None) -> int | None:
     """The epoch at which the goal holds, or None. The required settings (compared as the settings
     print them in a full query) and, in the toy lab, the view and the step-through's step
     (``ui``: {"view": ..., "phase": ...}) must hold now; the metric's latest value must be past
@@ -150,15 +158,18 @@ def goal_epoch(goal: Goal, settings_query: dict[str, str], history, ui: dict[str
         return None
     if goal.metric is None:
         return epoch
+    if goal.metric in NOW_METRICS:  # measured by the page now (``now``), not kept per epoch
+        return epoch if now and goal.metric in now and _passes(goal, np.float32(now[goal.metric])) else None
     if goal.max_epoch is None:
         return epoch if _passes(goal, np.float32(history.last(goal.metric))) else None
     hits = np.flatnonzero(_passes(goal, history.series(goal.metric)[goal.after:goal.max_epoch + 1]))
     return goal.after + int(hits[0]) if hits.size else None
 
 
-def goal_met(goal: Goal, settings_query: dict[str, str], history, ui: dict[str, str] | None = None) -> bool:
+def goal_met(goal: Goal, settings_query: dict[str, str], history, ui: dict[str, str] | None = None,
+             now: dict[str, float] | None = None) -> bool:
     """Whether the goal holds now (see ``goal_epoch``)."""
-    return goal_epoch(goal, settings_query, history, ui) is not None
+    return goal_epoch(goal, settings_query, history, ui, now) is not None
 
 
 def shows_met(goal: Goal, ui: dict[str, str]) -> bool:
@@ -205,11 +216,12 @@ def run_headless(lesson: Lesson, solved: bool = True, chunk: int = 50) -> tuple[
     settings, more = type(run_cls.default_settings()).from_query(query)
     run = run_cls(settings)
     ui = _headless_learning(lesson, run, solved) if lesson.page == "toy" else dict
-    reached = goal_epoch(lesson.goal, settings.to_query(full=True), run.history, ui())  # as the first frame
+    now = (lambda: {"digit_acc": run.digit_accuracy()}) if lesson.goal.metric == "digit_acc" else dict
+    reached = goal_epoch(lesson.goal, settings.to_query(full=True), run.history, ui(), now())  # as the first frame
     while reached is None and run.epoch < lesson.solution_epochs:
         if not run.train(min(chunk, lesson.solution_epochs - run.epoch)):
             break  # diverged
-        reached = goal_epoch(lesson.goal, settings.to_query(full=True), run.history, ui())
+        reached = goal_epoch(lesson.goal, settings.to_query(full=True), run.history, ui(), now())
     return reached, notices + more
 
 
