@@ -93,6 +93,15 @@ def test_with_the_key_the_class_page_shows_every_card_and_takes_the_key_out_of_t
     assert "secret owl" in class_html(at)
 
 
+def test_the_teacher_showing_a_lab_is_no_students_card(in_class):
+    at = open_app("classroom/page.py", key=KEY)
+    at.switch_page("toy/page.py").run()
+    assert not at.exception
+    assert not any(p.proto.popover.label.startswith("In class as") for p in at.get("popover"))
+    flush()
+    assert in_class.students() == {}
+
+
 def test_outside_a_class_the_class_page_says_how_to_start_one(monkeypatch):
     monkeypatch.delenv(hub_module.KEY_ENV, raising=False)
     at = open_app("classroom/page.py", key="anything")

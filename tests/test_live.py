@@ -258,16 +258,23 @@ def test_proxy_end_to_end_over_sockets():
         first, cookie1 = await browser()
         second, _ = await browser()
         again, _ = await browser(cookie1)  # a new connection of the first browser
+        workers[0].close()  # worker A dies
+        await workers[0].wait_closed()
+        after = [await browser(cookie1), await browser(), await browser()]  # A's browser, then two new ones
         await asyncio.sleep(0.1)  # let the proxy and the workers see the connections close
-        for s in [server, *workers]:
+        for s in [server, *workers[1:]]:
             s.close()
             await s.wait_closed()
-        return first, second, again
+        return first, second, again, after
 
-    first, second, again = asyncio.run(scenario())
+    first, second, again, after = asyncio.run(scenario())
     assert [b for b, _ in first] == [b"A"] * 3 and first[0][1] and not first[1][1]  # cookie once
     assert [b for b, _ in second] == [b"B"] * 3
     assert [b for b, _ in again] == [b"A"] * 3 and not any(c for _, c in again)
+    # With A dead, every browser is served by B: A's own browser is told its new worker once.
+    (moved, cookie), *new = after
+    assert [b for b, _ in moved] == [b"B"] * 3 and moved[0][1] and cookie.endswith(b"=1\r\n")
+    assert all([b for b, _ in seen] == [b"B"] * 3 for seen, _ in new)
 
 
 # --- fair shares: one heavy student slows their own frames, not everyone's ---------------------

@@ -247,3 +247,61 @@ def test_one_record_the_store_cannot_hold_does_not_lose_the_others(tmp_path, cap
         assert hub.store().students() == {"a": {"epoch": 1}, "b": {"epoch": 2}}
     finally:
         hub.stop()
+
+
+def test_a_class_on_two_real_workers_shares_one_sqlite_store_and_outlives_one_of_them(tmp_path):
+    """``nn-playground --class --workers 2`` as a teacher starts it: students land on both workers,
+    every report reaches the one SQLite file, and after worker 0 is killed the teacher's page, on
+    worker 1, still shows every student, those of worker 0 too."""
+    import asyncio
+    import re
+
+    from playground.server.proxy import COOKIE
+    from tests.classserver import Tab
+    port = free_port()
+    log = open(tmp_path / "out.log", "w+")
+    proc = subprocess.Popen([sys.executable, "-m", "playground.server.cli", "--class", "--workers", "2",
+                             "--server.port", str(port), "--server.address", "127.0.0.1"], cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT, env={**os.environ, "NN_PLAYGROUND_CACHE": str(tmp_path)})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while "workers ready" not in (tmp_path / "out.log").read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "out.log").read_text()
+            time.sleep(0.3)
+        key = re.search(r"class\?key=(\S+)", (tmp_path / "out.log").read_text()).group(1)
+        worker = lambda tab: int(next(c.value for c in tab.jar if c.name == COOKIE))
+
+        async def students():
+            tabs = [Tab(base) for _ in range(4)]
+            for t in tabs:
+                t.load()
+            return await asyncio.gather(*(t.open("glossary") for t in tabs))
+        tabs = asyncio.run(students())
+        assert sorted(worker(t) for t in tabs) == [0, 0, 1, 1]  # round robin: both workers serve students
+        nicks = {next(x for x in t.texts if x.startswith("In class as "))[len("In class as "):] for t in tabs}
+        path = tmp_path / "class" / "class.sqlite3"
+        assert _eventually(lambda: {r["nickname"] for r in SQLiteStore(path).students().values()} == nicks)
+        children = sorted(int(c) for c in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split())
+        args = Path(f"/proc/{children[0]}/cmdline").read_bytes().split(b"\0")
+        its_port = int(args[args.index(b"--server.port") + 1])
+        os.kill(children[0], signal.SIGKILL)  # worker 0, mid-class
+        assert _eventually(lambda: not _listening(its_port))  # gone (a signal takes a moment)
+
+        async def teacher():
+            t = Tab(base)
+            t.load()  # the proxy's turn may name worker 0: it is not answering, so worker 1 serves
+            return await t.open("class", f"key={key}"), worker(t)
+        page, where = asyncio.run(teacher())
+        shown = page.views.get("nn_playground_class", "")
+        assert where == 1 and all(f'data-nick="{n}"' in shown for n in nicks), shown[:300]
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
+def _listening(port: int) -> bool:
+    import socket
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0

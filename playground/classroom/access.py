@@ -8,7 +8,7 @@ import streamlit as st
 
 from playground.classroom.hub import in_class, is_teacher_key
 
-_FLAG = "_nn_teacher"
+TEACHER_FLAG = "_nn_teacher"  # in a session: it opened the class page with the right key
 
 
 def teacher_session() -> bool:
@@ -16,8 +16,8 @@ def teacher_session() -> bool:
     also takes back an earlier right one); without one, what the session was told before stands."""
     given = st.query_params.get("key")
     if given is not None:
-        st.session_state[_FLAG] = is_teacher_key(given)
-    return in_class() and bool(st.session_state.get(_FLAG))
+        st.session_state[TEACHER_FLAG] = is_teacher_key(given)
+    return in_class() and bool(st.session_state.get(TEACHER_FLAG))
 
 
 def class_pages(here: Path) -> list:

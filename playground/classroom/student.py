@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from playground.classroom.access import TEACHER_FLAG
 from playground.classroom.hub import hub, in_class
 from playground.classroom.messages import PAGES
 from playground.lessons import catalogue as lessons
@@ -236,8 +237,9 @@ def teacher_says(student: Student) -> None:
 
 
 def visit(page: str) -> None:
-    """Called by every page as it starts (``pagestate.enter``): outside a class, nothing."""
-    if not in_class() or page == "class":
+    """Called by every page as it starts (``pagestate.enter``): outside a class, nothing; nor for the
+    teacher, who may show a lab on the projector without becoming a student card (or pausing it)."""
+    if not in_class() or page == "class" or st.session_state.get(TEACHER_FLAG):
         return
     student = _student()
     student.page = page

@@ -78,14 +78,22 @@ def make_handler(ports: list[int]):
         if not head:
             client_w.close()
             return
-        worker, has_cookie = choose(head, len(ports), turn)
-        try:
-            up_r, up_w = await asyncio.open_connection("127.0.0.1", ports[worker], limit=MAX_HEAD)
-        except OSError:
+        chosen, has_cookie = choose(head, len(ports), turn)
+        # A worker that does not answer (it died): the next one that does. A browser that was on
+        # it has lost its session anyway; it gets the new worker's cookie and starts afresh there.
+        for worker in [chosen, *((chosen + k) % len(ports) for k in range(1, len(ports)))]:
+            try:
+                up_r, up_w = await asyncio.open_connection("127.0.0.1", ports[worker], limit=MAX_HEAD)
+                break
+            except OSError:
+                continue
+        else:
             client_w.write(b"HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n"
-                           b"This class server's worker is not answering; try again in a moment.")
+                           b"This class server's workers are not answering; try again in a moment.")
+            await client_w.drain()
             client_w.close()
             return
+        has_cookie = has_cookie and worker == chosen
         up_w.write(head)
         upstream = asyncio.create_task(_copy(client_r, up_w))
         try:
