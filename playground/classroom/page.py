@@ -77,7 +77,9 @@ def controls() -> None:
 
 def title_row(paused: bool) -> None:
     """The title, and the two buttons that act on the whole class: pause (or resume), clear."""
-    title, pause_col, clear_col = st.columns([5, 1.7, 1.6], vertical_alignment="bottom")
+    # A little room above: the buttons stand taller than the title and met the navigation bar.
+    st.html("<style>.st-key-class_title{margin-top:.7rem}</style>")
+    title, pause_col, clear_col = st.container(key="class_title").columns([5, 1.7, 1.6], vertical_alignment="bottom")
     title.markdown("#### The class, live")
     if paused:
         pause_col.button("Resume everyone", key="class_resume", type="primary", on_click=_act, args=("set",),
