@@ -66,11 +66,16 @@ def app_server(env: dict | None = None, timeout: float = 60.0, info: dict | None
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen, wait: float = 10.0) -> None:
+    """Ask a server to stop; kill it if it has not within ``wait`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(wait)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @contextlib.contextmanager

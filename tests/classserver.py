@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from playground.server.cli import free_port
+from tests.browser import stop
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -45,11 +46,7 @@ def redis_server(port: int | None = None):
         _wait_port(port, proc)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         shutil.rmtree(folder, True)
 
 
@@ -88,11 +85,7 @@ def nginx_server(upstreams: list[int]):
         _wait_port(port, proc)
         yield f"http://127.0.0.1:{port}", folder
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         shutil.rmtree(folder, True)
 
 
