@@ -219,8 +219,10 @@ def page(session: ToySession) -> None:
         ticking = session.training and not session.streams()
         st.fragment(live_frame, run_every=FRAME_SECONDS if ticking else None)()
         if teacher.explain:
-            st.caption("Each square is one neuron's output over the plane: blue positive, orange negative. "
-                       "Lines are weights (width: size, colour: sign). Point at (or tap) a neuron to enlarge it, a "
+            outputs = (" An output neuron's square is its class's probability over the plane, from white (0) to "
+                       "its class's colour (1)." if run.settings.problem == "multiclass" else "")
+            st.caption("Each square is one neuron's output over the plane: blue positive, orange negative." + outputs +
+                       " Lines are weights (width: size, colour: sign). Point at (or tap) a neuron to enlarge it, a "
                        "line to read its weight; the small square at a neuron's corner is its bias. Click a neuron, a "
                        "line or a point on the output map to see how the network learns.")
         learn_ui(session, _paused)
